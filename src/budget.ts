@@ -1,0 +1,177 @@
+// Request budgets for one upstream API: every call waits until each of its
+// gates (shared sliding-window rate limits, a concurrency cap, a throttle
+// pause) has room. Waiters are served lowest priority value first, so callers
+// can put the stalest data at the head of the queue.
+import type { Clock, TimerHandle } from './clock.js';
+
+/** A resource that a request must hold while it runs; gates may be shared between budgets. */
+export interface Gate {
+  /** 0 when open now; otherwise ms until it may open (Infinity: opens on a release). */
+  waitMs(now: number): number;
+  take(now: number): void;
+  release(): void;
+  onRelease(listener: () => void): void;
+}
+
+/** At most `limit` takes in any window of `windowMs` (a true sliding window). */
+export class SlidingWindow implements Gate {
+  private readonly takes: number[] = [];
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  waitMs(now: number): number {
+    while (this.takes.length > 0 && this.takes[0]! <= now - this.windowMs) this.takes.shift();
+    if (this.takes.length < this.limit) return 0;
+    return this.takes[this.takes.length - this.limit]! + this.windowMs - now;
+  }
+  take(now: number): void {
+    this.takes.push(now);
+  }
+  release(): void {}
+  onRelease(): void {}
+}
+
+/** At most `limit` requests in flight. */
+export class ConcurrencyLimit implements Gate {
+  private inFlight = 0;
+  private readonly listeners: Array<() => void> = [];
+  constructor(readonly limit: number) {}
+
+  waitMs(): number {
+    return this.inFlight < this.limit ? 0 : Infinity;
+  }
+  take(): void {
+    this.inFlight++;
+  }
+  release(): void {
+    this.inFlight--;
+    for (const l of this.listeners) l();
+  }
+  onRelease(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  get active(): number {
+    return this.inFlight;
+  }
+}
+
+/** Closed until a given time; a vendor's throttle answer sets it. */
+export class Pause implements Gate {
+  private until = 0;
+  waitMs(now: number): number {
+    return Math.max(0, this.until - now);
+  }
+  pauseUntil(t: number): void {
+    this.until = Math.max(this.until, t);
+  }
+  take(): void {}
+  release(): void {}
+  onRelease(): void {}
+}
+
+interface Waiter {
+  priority: number;
+  seq: number;
+  grant: () => void;
+  reject: (err: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export interface RunOptions {
+  /** Lower runs first; ties are first come, first served. */
+  priority?: number;
+  signal?: AbortSignal;
+}
+
+export class Budget {
+  private readonly queue: Waiter[] = [];
+  private readonly pause = new Pause();
+  private readonly gates: Gate[];
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+  private seq = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    gates: Gate[],
+  ) {
+    this.gates = [this.pause, ...gates];
+    for (const g of gates) g.onRelease(() => this.pump());
+  }
+
+  /** Runs `fn` once every gate has room; the gates are held until it settles. */
+  async run<T>(fn: () => Promise<T>, opts: RunOptions = {}): Promise<T> {
+    await this.acquire(opts);
+    try {
+      return await fn();
+    } finally {
+      for (const g of this.gates) g.release();
+    }
+  }
+
+  /** Closes this API's queue for `ms` (vendor throttle answer). */
+  pauseFor(ms: number): void {
+    this.pause.pauseUntil(this.clock.now() + ms);
+    this.pump();
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private acquire(opts: RunOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(opts.signal.reason);
+      const waiter: Waiter = { priority: opts.priority ?? 0, seq: this.seq++, grant: resolve, reject };
+      if (opts.signal) {
+        waiter.signal = opts.signal;
+        waiter.onAbort = () => {
+          const i = this.queue.indexOf(waiter);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(opts.signal!.reason);
+        };
+        opts.signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      // Keep the queue sorted: insertion is O(n) but queues hold one entry per key.
+      let i = this.queue.length;
+      while (i > 0 && compare(this.queue[i - 1]!, waiter) > 0) i--;
+      this.queue.splice(i, 0, waiter);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (;;) {
+      const head = this.queue[0];
+      if (!head) return;
+      const now = this.clock.now();
+      const wait = Math.max(...this.gates.map((g) => g.waitMs(now)));
+      if (wait > 0) {
+        if (Number.isFinite(wait)) this.wakeAt(now + wait);
+        return;
+      }
+      this.queue.shift();
+      for (const g of this.gates) g.take(now);
+      if (head.signal && head.onAbort) head.signal.removeEventListener('abort', head.onAbort);
+      head.grant();
+    }
+  }
+
+  private wakeAt(t: number): void {
+    if (this.timer && this.timerAt <= t) return;
+    this.timer?.cancel();
+    this.timerAt = t;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, t - this.clock.now());
+  }
+}
+
+function compare(a: Waiter, b: Waiter): number {
+  return a.priority - b.priority || a.seq - b.seq;
+}

@@ -1,0 +1,185 @@
+// Config loading, in a fixed order: YAML → ${VAR} substitution in strings →
+// *_file secrets → strict zod schema. Every error names the key and the fix.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { duration, parseDuration, SECRET_KEY } from './schema.js';
+import type { SourceModule } from './source.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+const durationDefault = (text: string) => duration.default(parseDuration(text)!);
+
+const coreShape = {
+  refresh: z
+    .strictObject({
+      /** Freshness of a key's data unless its source sets refresh_interval. */
+      interval: durationDefault('60s'),
+      /** Longest a scrape waits for refreshes before serving the last good data. */
+      max_scrape_wait: durationDefault('10s'),
+      backoff_initial: durationDefault('10s'),
+      backoff_max: durationDefault('5m'),
+    })
+    .prefault({}),
+  /** Longest graceful shutdown waits for in-flight scrapes. */
+  shutdown_timeout: durationDefault('10s'),
+};
+
+const coreSchema = z.strictObject(coreShape);
+export type CoreConfig = z.output<typeof coreSchema>;
+
+export interface Config extends CoreConfig {
+  /** Parsed config of each configured source, by source name. */
+  sources: Map<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Every secret value, for redaction wherever text leaves the process. */
+  secrets: string[];
+}
+
+export function loadConfigFile(path: string, modules: readonly SourceModule[], env = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err}); check --config.file`]);
+  }
+  return parseConfig(text, { modules, env, name: path, baseDir: dirname(resolve(path)) });
+}
+
+export interface ParseOptions {
+  modules: readonly SourceModule[];
+  env?: NodeJS.ProcessEnv;
+  /** For messages: the file name. */
+  name?: string;
+  /** Where relative *_file paths start. */
+  baseDir?: string;
+}
+
+export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
+  const name = opts.name ?? 'config';
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${name}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}; fix the file at that line`;
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (!isObject(raw)) throw new ConfigError([`${name}: the top level must be a mapping of keys, not ${describe(raw)}`]);
+
+  const problems: string[] = [];
+  const secrets = new Set<string>();
+  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems, secrets });
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const schema = z.strictObject({
+    ...coreShape,
+    ...Object.fromEntries(opts.modules.map((m) => [m.name, m.configSchema.optional()])),
+  });
+  const result = schema.safeParse(resolved, { reportInput: true });
+  if (!result.success) throw new ConfigError(result.error.issues.flatMap(formatIssue));
+  const parsed = result.data as Record<string, unknown>;
+  const sources = new Map<string, unknown>();
+  for (const m of opts.modules) if (parsed[m.name] !== undefined) sources.set(m.name, parsed[m.name]);
+  const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
+  return { config: { ...core, sources }, secrets: [...secrets] };
+}
+
+interface ResolveContext {
+  env: NodeJS.ProcessEnv;
+  baseDir: string;
+  problems: string[];
+  secrets: Set<string>;
+}
+
+/** Substitutes ${VAR} in strings and reads *_file keys, depth first. */
+function resolveValues(value: unknown, path: string[], ctx: ResolveContext): unknown {
+  if (typeof value === 'string') return substitute(value, path, ctx);
+  if (Array.isArray(value)) return value.map((v, i) => resolveValues(v, [...path, String(i)], ctx));
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    const resolvedValue = resolveValues(v, here, ctx);
+    if (key.endsWith('_file') && typeof resolvedValue === 'string') {
+      const target = key.slice(0, -'_file'.length);
+      if (target in value) {
+        ctx.problems.push(`${here.join('.')}: set ${target} or ${key}, not both; remove one`);
+        continue;
+      }
+      const content = readSecretFile(resolvedValue, here, ctx);
+      if (content !== undefined) {
+        out[target] = content;
+        ctx.secrets.add(content);
+      }
+      continue;
+    }
+    if (SECRET_KEY.test(key) && typeof resolvedValue === 'string' && resolvedValue.length > 0) ctx.secrets.add(resolvedValue);
+    out[key] = resolvedValue;
+  }
+  return out;
+}
+
+function readSecretFile(file: string, path: string[], ctx: ResolveContext): string | undefined {
+  try {
+    // Trailing newlines are what editors and `echo` leave behind, never part of a credential.
+    const content = readFileSync(resolve(ctx.baseDir, file), 'utf8').replace(/[\r\n]+$/, '');
+    if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the secret in it`);
+    return content;
+  } catch (err) {
+    ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? err}); create it or fix the path`);
+    return undefined;
+  }
+}
+
+const VAR = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function substitute(text: string, path: string[], ctx: ResolveContext): string {
+  return text.replace(VAR, (match, name: string | undefined, fallback: string | undefined) => {
+    if (match === '$$') return '$';
+    const v = ctx.env[name!];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    ctx.problems.push(`${path.join('.')}: environment variable ${name} is not set; set it, or write \${${name}:-default}`);
+    return '';
+  });
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  const at = issue.path.map(String).join('.') || '(top level)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => `${issue.path.length ? `${at}.` : ''}${k}: unknown key; remove it or fix its spelling (see config.example.yaml)`);
+    case 'invalid_type':
+      if (issue.input === undefined) return [`${at}: missing; add it (see config.example.yaml)`];
+      return [`${at}: expected ${issue.expected}, got ${describe(issue.input)}; change the value`];
+    case 'invalid_value':
+      return [`${at}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`];
+    case 'too_small':
+    case 'too_big':
+      return [`${at}: ${issue.message}; change the value`];
+    default:
+      return [`${at}: ${issue.message}`];
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : typeof v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

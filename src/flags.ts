@@ -1,0 +1,80 @@
+// Prometheus-style command-line flags (--config.file, --web.listen-address …).
+import { parseArgs } from 'node:util';
+import { LOG_LEVELS } from './logger.js';
+import { parseDuration } from './schema.js';
+
+export const DEFAULT_PORT = 10187;
+
+export interface Flags {
+  configFile: string;
+  listenAddress: string;
+  webConfigFile: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  scrapeTimeoutOffsetMs: number;
+  configCheck: boolean;
+  demo: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class FlagError extends Error {}
+
+export const USAGE = `usage: rtc-cdn-exporter [flags]
+
+Prometheus exporter for Huawei Cloud SparkRTC call quality and Wangsu live CDN traffic.
+
+Flags:
+  --config.file=PATH             Config file (YAML). Default: config.yaml
+  --web.listen-address=ADDR      Address to listen on. Default: :${DEFAULT_PORT}
+  --web.config.file=PATH         TLS / basic-auth web config (not supported yet: refused)
+  --scrape.timeout-offset=DUR    Subtracted from Prometheus's scrape timeout to get the time a
+                                 scrape may wait for fresh data. Default: 500ms
+  --log.level=LEVEL              debug, info, warn or error. Default: info
+  --config.check                 Validate the config file, print the verdict and exit
+  --demo                         Run against built-in simulators of both APIs on loopback
+  --help                         Show this help and exit
+  --version                      Print the version and exit
+
+Exit codes: 0 success, 1 runtime failure, 2 bad flags or config.
+`;
+
+export function parseFlags(argv: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'config.file': { type: 'string', default: 'config.yaml' },
+        'web.listen-address': { type: 'string', default: `:${DEFAULT_PORT}` },
+        'web.config.file': { type: 'string' },
+        'scrape.timeout-offset': { type: 'string', default: '500ms' },
+        'log.level': { type: 'string', default: 'info' },
+        'config.check': { type: 'boolean', default: false },
+        demo: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new FlagError(`${(err as Error).message}; see --help`);
+  }
+  const level = values['log.level'];
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new FlagError(`--log.level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const offset = parseDuration(values['scrape.timeout-offset']);
+  if (offset === undefined) throw new FlagError(`--scrape.timeout-offset: "${values['scrape.timeout-offset']}" is not a duration such as "500ms"`);
+  return {
+    configFile: values['config.file'],
+    listenAddress: values['web.listen-address'],
+    webConfigFile: values['web.config.file'],
+    logLevel: level as Flags['logLevel'],
+    scrapeTimeoutOffsetMs: offset,
+    configCheck: values['config.check'],
+    demo: values.demo,
+    help: values.help,
+    version: values.version,
+  };
+}

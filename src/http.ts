@@ -1,0 +1,187 @@
+// Budgeted, measured HTTP calls to an upstream API. Every request waits for
+// its budget, is signed at send time (signatures carry a date), has a deadline
+// and a body cap, and ends in exactly one outcome label.
+import { request, type Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Budget } from './budget.js';
+import type { Clock } from './clock.js';
+import type { SelfMetrics } from './self-metrics.js';
+
+export type Outcome =
+  | 'success'
+  | 'throttled'
+  | 'auth_error'
+  | 'client_error'
+  | 'server_error'
+  | 'timeout'
+  | 'network_error'
+  | 'invalid_response'
+  | 'aborted';
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The vendor's request id, for support tickets and logs. */
+  requestId: string | undefined;
+}
+
+export interface UpstreamErrorInit {
+  outcome: Exclude<Outcome, 'success'>;
+  message: string;
+  status?: number | undefined;
+  code?: string | undefined;
+  requestId?: string | undefined;
+  /** How long the vendor asks us to wait (throttling). */
+  retryAfterMs?: number | undefined;
+}
+
+/** A failed upstream call, classified; its message never carries credentials. */
+export class UpstreamError extends Error {
+  readonly outcome: Exclude<Outcome, 'success'>;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  api = '';
+
+  constructor(init: UpstreamErrorInit) {
+    super(init.message);
+    this.name = 'UpstreamError';
+    this.outcome = init.outcome;
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+export interface UpstreamApiOptions {
+  source: string;
+  /** Short name for labels and logs, e.g. "qos_details". */
+  api: string;
+  budget: Budget;
+  /** Whole-request deadline. */
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Response header carrying the vendor's request id. */
+  requestIdHeader: string;
+  /** Turns a non-2xx answer (or a 2xx error body) into an error; undefined means success. */
+  classify(res: UpstreamResponse): UpstreamError | undefined;
+  /** Pause applied on a throttle answer that names no wait. */
+  defaultThrottlePauseMs: number;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  priority?: number;
+}
+
+export class UpstreamApi {
+  constructor(
+    private readonly opts: UpstreamApiOptions,
+    private readonly deps: { dispatcher: Dispatcher; clock: Clock; metrics: SelfMetrics; logger: Logger },
+  ) {}
+
+  get name(): string {
+    return this.opts.api;
+  }
+
+  /**
+   * Sends the request built by `build` (called when the budget grants it, so
+   * signatures are fresh) and returns `parse` of the answer.
+   */
+  async call<T>(build: () => UpstreamRequest, parse: (res: UpstreamResponse) => T, opts: CallOptions): Promise<T> {
+    const { budget } = this.opts;
+    return budget.run(async () => {
+      const started = performance.now();
+      let outcome: Outcome = 'success';
+      try {
+        const res = await this.send(build(), opts.signal);
+        const failure = this.opts.classify(res);
+        if (failure) throw failure;
+        try {
+          return parse(res);
+        } catch (err) {
+          if (err instanceof UpstreamError) throw err;
+          throw new UpstreamError({
+            outcome: 'invalid_response',
+            message: `unexpected response body: ${(err as Error).message}`,
+            status: res.status,
+            requestId: res.requestId,
+          });
+        }
+      } catch (err) {
+        const failure = toUpstreamError(err, opts.signal);
+        failure.api = this.opts.api;
+        outcome = failure.outcome;
+        if (outcome === 'throttled') {
+          this.deps.metrics.apiThrottled.inc({ source: this.opts.source, api: this.opts.api });
+          budget.pauseFor(failure.retryAfterMs ?? this.opts.defaultThrottlePauseMs);
+        }
+        throw failure;
+      } finally {
+        const labels = { source: this.opts.source, api: this.opts.api };
+        this.deps.metrics.apiRequests.inc({ ...labels, outcome });
+        this.deps.metrics.apiRequestDuration.observe(labels, (performance.now() - started) / 1000);
+      }
+    }, { signal: opts.signal, priority: opts.priority ?? 0 });
+  }
+
+  private async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body ?? null,
+      dispatcher: this.deps.dispatcher,
+      signal: AbortSignal.any([signal, timeout]),
+    });
+    const body = await readCapped(res.body, this.opts.maxBodyBytes ?? 64 * 1024 * 1024);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode, headers, body, requestId: headers[this.opts.requestIdHeader.toLowerCase()] };
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new UpstreamError({ outcome: 'invalid_response', message: `response body larger than ${max} bytes` });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toUpstreamError(err: unknown, signal: AbortSignal): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const e = err as { name?: string; code?: string; message?: string };
+  if (signal.aborted) return new UpstreamError({ outcome: 'aborted', message: 'request aborted: exporter shutting down' });
+  if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return new UpstreamError({ outcome: 'timeout', message: 'upstream did not answer in time' });
+  }
+  return new UpstreamError({ outcome: 'network_error', message: `network error: ${e?.code ?? e?.message ?? String(err)}` });
+}
+
+/** Classification by HTTP status alone; sources refine it with the vendor's error codes. */
+export function classifyByStatus(res: UpstreamResponse): UpstreamError | undefined {
+  if (res.status >= 200 && res.status < 300) return undefined;
+  const outcome =
+    res.status === 429 ? 'throttled' : res.status === 401 || res.status === 403 ? 'auth_error' : res.status >= 500 ? 'server_error' : 'client_error';
+  return new UpstreamError({ outcome, message: `HTTP ${res.status}`, status: res.status, requestId: res.requestId });
+}
+
+/** What a source gets to build its APIs: the core wires in dispatcher, clock, metrics. */
+export type UpstreamApiFactory = (opts: Omit<UpstreamApiOptions, 'source'>) => UpstreamApi;

@@ -1,0 +1,245 @@
+// Refresh scheduling and caching for one source: a single-flight refresh per
+// key with a freshness interval, the last good data kept through failures,
+// per-key back-off with jitter, and the rendered page rebuilt only on change.
+import type { Logger } from 'pino';
+import { sleep, type Clock } from './clock.js';
+import { assembleSource, CachedPage, renderKey, type RenderedKey } from './exposition.js';
+import { UpstreamError } from './http.js';
+import type { SelfMetrics } from './self-metrics.js';
+import type { Source } from './source.js';
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface RunnerDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics: SelfMetrics;
+  backoff: BackoffPolicy;
+  /** Aborted on shutdown: cancels queued and running upstream calls. */
+  signal: AbortSignal;
+  random?: () => number;
+}
+
+/** One refreshable thing: a key, or the key list itself. */
+interface Refreshable {
+  lastSuccess: number | undefined;
+  lastAttemptFailed: boolean;
+  failures: number;
+  nextAttemptAt: number;
+  inflight: Promise<void> | undefined;
+}
+
+interface KeyState extends Refreshable {
+  rendered: RenderedKey | undefined;
+  since: number;
+}
+
+const fresh = (): Refreshable => ({ lastSuccess: undefined, lastAttemptFailed: false, failures: 0, nextAttemptAt: 0, inflight: undefined });
+
+export class SourceRunner {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly keyList: Refreshable = fresh();
+  private text = '';
+  private dirty = true;
+  private firstListingDone = false;
+
+  constructor(
+    readonly source: Source,
+    private readonly deps: RunnerDeps,
+  ) {}
+
+  /** Starts a refresh of everything stale; resolves when those refreshes (and ones they lead to) settle. */
+  kick(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    if (this.due(this.keyList, this.source.keyListIntervalMs)) {
+      pending.push(this.refreshKeyList().then(() => this.kickKeys()));
+    } else if (this.keyList.inflight) {
+      pending.push(this.keyList.inflight);
+    }
+    pending.push(this.kickKeys());
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /** The source's exposition text, rebuilt only when some key changed. */
+  exposition(): { text: string; changed: boolean } {
+    if (!this.dirty) return { text: this.text, changed: false };
+    const rendered = new Map<string, RenderedKey>();
+    for (const [key, st] of this.keys) if (st.rendered) rendered.set(key, st.rendered);
+    const page = assembleSource(rendered, this.source.maxSeries);
+    const name = this.source.name;
+    this.deps.metrics.series.set({ source: name }, page.series);
+    if (page.dropped > 0) {
+      this.deps.metrics.seriesDropped.inc({ source: name }, page.dropped);
+      this.deps.logger.warn({ source: name, dropped: page.dropped, max_series: this.source.maxSeries }, 'series over max_series dropped');
+    }
+    this.text = page.text;
+    this.dirty = false;
+    return { text: this.text, changed: true };
+  }
+
+  /** True once the key list has been tried: the runner knows what it will export. */
+  get ready(): boolean {
+    return this.firstListingDone;
+  }
+
+  /** 1 when the latest attempt at the key list and at every key succeeded. */
+  get up(): boolean {
+    if (this.keyList.lastSuccess === undefined || this.keyList.lastAttemptFailed) return false;
+    for (const st of this.keys.values()) if (st.lastAttemptFailed) return false;
+    return true;
+  }
+
+  /** Age of the oldest data served, in seconds; a key never refreshed counts from when it appeared. */
+  dataAgeSeconds(): number {
+    const now = this.deps.clock.now();
+    let oldest = now;
+    for (const st of this.keys.values()) oldest = Math.min(oldest, st.lastSuccess ?? st.since);
+    return (now - oldest) / 1000;
+  }
+
+  status(): { keys: number; failing: number; up: boolean; dataAgeSeconds: number } {
+    let failing = 0;
+    for (const st of this.keys.values()) if (st.lastAttemptFailed) failing++;
+    return { keys: this.keys.size, failing, up: this.up, dataAgeSeconds: this.dataAgeSeconds() };
+  }
+
+  private kickKeys(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const [key, st] of this.keys) {
+      if (this.due(st, this.source.refreshIntervalMs)) this.refreshKey(key, st);
+      if (st.inflight) pending.push(st.inflight);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  private due(r: Refreshable, intervalMs: number): boolean {
+    const now = this.deps.clock.now();
+    if (r.inflight || now < r.nextAttemptAt) return false;
+    return r.lastSuccess === undefined || r.lastAttemptFailed || now - r.lastSuccess >= intervalMs;
+  }
+
+  private refreshKeyList(): Promise<void> {
+    const { clock, signal } = this.deps;
+    return (this.keyList.inflight = (async () => {
+      try {
+        const listed = new Set(await this.source.listKeys({ signal, priority: this.keyList.lastSuccess ?? 0 }));
+        const now = clock.now();
+        for (const key of this.keys.keys()) {
+          if (!listed.has(key)) {
+            this.keys.delete(key);
+            this.dirty = true;
+          }
+        }
+        for (const key of listed) if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, since: now });
+        this.succeeded(this.keyList);
+      } catch (err) {
+        this.failed(this.keyList, err, 'key list');
+      } finally {
+        this.keyList.inflight = undefined;
+        this.firstListingDone = true;
+      }
+    })());
+  }
+
+  private refreshKey(key: string, st: KeyState): void {
+    const { clock, signal, metrics } = this.deps;
+    const started = performance.now();
+    st.inflight = (async () => {
+      try {
+        const samples = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? 0 });
+        if (this.keys.get(key) !== st) return; // the key left the list meanwhile
+        st.rendered = renderKey(samples);
+        this.dirty = true;
+        this.succeeded(st);
+        metrics.lastRefreshSuccess.set({ source: this.source.name }, clock.now() / 1000);
+      } catch (err) {
+        this.failed(st, err, key);
+      } finally {
+        st.inflight = undefined;
+        metrics.refreshDuration.observe({ source: this.source.name }, (performance.now() - started) / 1000);
+      }
+    })();
+  }
+
+  private succeeded(r: Refreshable): void {
+    r.lastSuccess = this.deps.clock.now();
+    r.lastAttemptFailed = false;
+    r.failures = 0;
+    r.nextAttemptAt = 0;
+  }
+
+  private failed(r: Refreshable, err: unknown, key: string): void {
+    if (this.deps.signal.aborted) return;
+    r.lastAttemptFailed = true;
+    r.failures++;
+    const delay = this.backoffMs(r.failures, err);
+    r.nextAttemptAt = this.deps.clock.now() + delay;
+    const e = err instanceof UpstreamError ? err : undefined;
+    this.deps.logger.error(
+      {
+        source: this.source.name,
+        key,
+        api: e?.api,
+        outcome: e?.outcome ?? 'error',
+        status: e?.status,
+        code: e?.code,
+        request_id: e?.requestId,
+        retry_in_s: Math.round(delay / 1000),
+        failures: r.failures,
+      },
+      `refresh failed: ${(err as Error)?.message ?? String(err)}`,
+    );
+  }
+
+  /** Exponential back-off with ±20% jitter; credentials that fail go straight to the longest wait. */
+  private backoffMs(failures: number, err: unknown): number {
+    const { initialMs, maxMs } = this.deps.backoff;
+    const e = err instanceof UpstreamError ? err : undefined;
+    let base = e?.outcome === 'auth_error' ? maxMs : Math.min(maxMs, initialMs * 2 ** (failures - 1));
+    if (e?.retryAfterMs !== undefined) base = Math.max(base, e.retryAfterMs);
+    const jitter = 0.8 + 0.4 * (this.deps.random ?? Math.random)();
+    return Math.round(base * jitter);
+  }
+}
+
+/** All sources: kicks refreshes for a scrape and waits for them only until the scrape's deadline. */
+export class Scheduler {
+  private page = new CachedPage('');
+  constructor(
+    readonly runners: readonly SourceRunner[],
+    private readonly clock: Clock,
+  ) {}
+
+  /** Refreshes what is stale, waiting at most `waitMs`, then returns the upstream exposition text. */
+  async collect(waitMs: number, signal?: AbortSignal): Promise<CachedPage> {
+    const refreshed = Promise.all(this.runners.map((r) => r.kick()));
+    if (waitMs > 0) {
+      const deadline = new AbortController();
+      const stop = () => deadline.abort();
+      signal?.addEventListener('abort', stop, { once: true });
+      await Promise.race([refreshed, sleep(this.clock, waitMs, deadline.signal).catch(() => undefined)]);
+      deadline.abort();
+      signal?.removeEventListener('abort', stop);
+    }
+    return this.exposition();
+  }
+
+  /** Concatenated source texts; a new page (and gzip) only when some source changed. */
+  exposition(): CachedPage {
+    let changed = false;
+    const parts = this.runners.map((r) => {
+      const e = r.exposition();
+      changed ||= e.changed;
+      return e.text;
+    });
+    if (changed) this.page = new CachedPage(parts.join(''));
+    return this.page;
+  }
+
+  get ready(): boolean {
+    return this.runners.every((r) => r.ready);
+  }
+}

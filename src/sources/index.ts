@@ -1,0 +1,5 @@
+// The sources this build knows. Adding an upstream API = a folder beside this
+// file and one line here.
+import type { SourceModule } from '../source.js';
+
+export const sourceModules: readonly SourceModule[] = [];
