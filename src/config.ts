@@ -66,12 +66,12 @@ export interface ParseOptions {
 
 export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const name = opts.name ?? 'config';
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${name}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}; fix the file at that line`;
+        return `${name}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; fix the file there`;
       }),
     );
   }

@@ -45,6 +45,7 @@ export class SourceRunner {
   private text = '';
   private dirty = true;
   private firstListingDone = false;
+  private listingRound: Promise<void> | undefined;
 
   constructor(
     readonly source: Source,
@@ -53,13 +54,18 @@ export class SourceRunner {
 
   /** Starts a refresh of everything stale; resolves when those refreshes (and ones they lead to) settle. */
   kick(): Promise<void> {
-    const pending: Promise<void>[] = [];
     if (this.due(this.keyList, this.source.keyListIntervalMs)) {
-      pending.push(this.refreshKeyList().then(() => this.kickKeys()));
-    } else if (this.keyList.inflight) {
-      pending.push(this.keyList.inflight);
+      // A listing round ends when the keys it found have been refreshed too, so
+      // scrapes that join it mid-way wait for the same data as the one that began it.
+      const round: Promise<void> = this.refreshKeyList()
+        .then(() => this.kickKeys())
+        .finally(() => {
+          if (this.listingRound === round) this.listingRound = undefined;
+        });
+      this.listingRound = round;
     }
-    pending.push(this.kickKeys());
+    const pending = [this.kickKeys()];
+    if (this.listingRound) pending.push(this.listingRound);
     return Promise.all(pending).then(() => undefined);
   }
 
