@@ -84,5 +84,10 @@ export class SelfMetrics {
     });
     this.buildInfo.set({ version, nodejs: process.version }, 1);
     collectDefaultMetrics({ register: this.registry });
+    // These three are gauges named like counters, which `promtool check metrics`
+    // rejects; nodejs_active_{handles,requests,resources} carry the same data.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
   }
 }

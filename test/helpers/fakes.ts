@@ -1,7 +1,12 @@
 // Test doubles for the core: a scriptable source and a logger that keeps its lines.
 import { Writable } from 'node:stream';
+import { z } from 'zod';
+import type { Clock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config.js';
+import { Exporter } from '../../src/exporter.js';
 import { createLogger } from '../../src/logger.js';
-import type { FamilySpec, RefreshContext, Sample, Source } from '../../src/source.js';
+import { sourceCommon } from '../../src/schema.js';
+import type { FamilySpec, RefreshContext, Sample, Source, SourceModule } from '../../src/source.js';
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
@@ -60,4 +65,30 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A source module that hands the exporter an existing FakeSource. */
+export function fakeModule(source: FakeSource): SourceModule {
+  return {
+    name: source.name,
+    configSchema: z.strictObject({ ...sourceCommon }),
+    create: () => source,
+  };
+}
+
+/** An in-process exporter around fake sources, as main.ts would build it. */
+export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; configYaml?: string; secrets?: string[] } = {}) {
+  const modules = sources.map(fakeModule);
+  const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
+  const { config } = parseConfig(yaml, { modules, env: {} });
+  const log = memoryLogger(opts.secrets);
+  const exporter = new Exporter({
+    config,
+    modules,
+    logger: log.logger,
+    version: '0.0.0-test',
+    scrapeTimeoutOffsetMs: 500,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  return { exporter, log };
 }
