@@ -103,11 +103,17 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
  */
 export class CachedPage {
   private head: Promise<{ deflated: Buffer; crc: number; length: number }> | undefined;
+  private utf8: Buffer | undefined;
   constructor(readonly text: string) {}
+
+  /** The text as UTF-8, encoded once. */
+  get bytes(): Buffer {
+    return (this.utf8 ??= Buffer.from(this.text, 'utf8'));
+  }
 
   async gzipWith(tail: string): Promise<Buffer> {
     this.head ??= (async () => {
-      const raw = Buffer.from(this.text, 'utf8');
+      const raw = this.bytes;
       const deflated = await deflateRawAsync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
       return { deflated, crc: crc32(raw), length: raw.length };
     })();

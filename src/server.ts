@@ -47,7 +47,9 @@ export function createApp(opts: ServerOptions): Express {
       res.set('Content-Encoding', 'gzip');
       res.end(body);
     } else {
-      res.end(page.text + own);
+      res.set('Content-Length', String(page.bytes.length + Buffer.byteLength(own)));
+      res.write(page.bytes);
+      res.end(own);
     }
   });
 

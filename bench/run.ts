@@ -1,0 +1,84 @@
+// npm run bench: how long the core takes to render and serve 100,000 upstream
+// series, and what that costs in memory. Numbers only; nothing is asserted.
+import { request } from 'undici';
+import { z } from 'zod';
+import { parseConfig } from '../src/config.js';
+import { assembleSource, renderKey, type RenderedKey } from '../src/exposition.js';
+import { Exporter } from '../src/exporter.js';
+import { createLogger } from '../src/logger.js';
+import { sourceCommon } from '../src/schema.js';
+import type { FamilySpec, Sample, Source, SourceModule } from '../src/source.js';
+
+const KEYS = 1_000;
+const PER_KEY = 100; // 100 users × 1 family… spread over 4 families below
+const FAMILIES: FamilySpec[] = ['audio_jitter_seconds', 'video_jitter_seconds', 'audio_loss_ratio', 'video_bitrate_bits_per_second'].map((n) => ({
+  name: `bench_${n}`,
+  help: `Bench family ${n}.`,
+  type: 'gauge',
+}));
+
+function samplesFor(key: string, round: number): Sample[] {
+  const out: Sample[] = [];
+  for (let i = 0; i < PER_KEY; i++) {
+    out.push({ family: FAMILIES[i % FAMILIES.length]!, labels: { app_id: 'app-1', room_id: key, uid: `user-${i >> 2}`, peerid: String(i % 7) }, value: Math.random() * 100 + round });
+  }
+  return out;
+}
+
+function time<T>(label: string, fn: () => T): T {
+  const t = performance.now();
+  const r = fn();
+  console.log(`${label}: ${(performance.now() - t).toFixed(1)} ms`);
+  return r;
+}
+
+async function main() {
+  const keys = Array.from({ length: KEYS }, (_, i) => `room-${String(i).padStart(4, '0')}`);
+  console.log(`series: ${KEYS * PER_KEY} (${KEYS} keys × ${PER_KEY})`);
+
+  // 1. Rendering alone: what a full refresh of every key costs.
+  const rendered = new Map<string, RenderedKey>();
+  time('render all keys (renderKey)', () => {
+    for (const k of keys) rendered.set(k, renderKey(samplesFor(k, 0)));
+  });
+  const page = time('assemble page (assembleSource)', () => assembleSource(rendered, 1_000_000));
+  console.log(`page size: ${(page.text.length / 1e6).toFixed(1)} MB`);
+  time('re-render one key', () => renderKey(samplesFor('room-0001', 1)));
+
+  // 2. Serving: the exporter with a source of 100k series, scraped over loopback.
+  const source: Source = {
+    name: 'bench',
+    refreshIntervalMs: 3_600_000,
+    keyListIntervalMs: 3_600_000,
+    maxSeries: 1_000_000,
+    listKeys: async () => keys,
+    refresh: async (key) => samplesFor(key, 0),
+  };
+  const module: SourceModule = { name: 'bench', configSchema: z.strictObject({ ...sourceCommon }), create: () => source };
+  const { config } = parseConfig('bench: {}', { modules: [module] });
+  const exporter = new Exporter({ config, modules: [module], logger: createLogger({ level: 'error' }), version: 'bench', scrapeTimeoutOffsetMs: 500 });
+  const addr = await exporter.listen('127.0.0.1:0');
+  const url = `http://127.0.0.1:${addr.port}/metrics`;
+  const heapBefore = process.memoryUsage().heapUsed;
+  let t = performance.now();
+  await (await request(url)).body.text();
+  console.log(`first scrape (refresh of ${KEYS} keys + render + serve): ${(performance.now() - t).toFixed(0)} ms`);
+  for (const encoding of ['identity', 'gzip']) {
+    const runs: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 20; i++) {
+      t = performance.now();
+      const res = await request(url, { headers: { 'accept-encoding': encoding } });
+      bytes = (await res.body.arrayBuffer()).byteLength;
+      runs.push(performance.now() - t);
+    }
+    runs.sort((a, b) => a - b);
+    console.log(`cached scrape (${encoding}, ${(bytes / 1e6).toFixed(2)} MB): first ${runs.at(-1)!.toFixed(1)} ms max, median ${runs[10]!.toFixed(1)} ms`);
+  }
+  global.gc?.();
+  const mem = process.memoryUsage();
+  console.log(`memory: rss ${(mem.rss / 1e6).toFixed(0)} MB, heap used ${(mem.heapUsed / 1e6).toFixed(0)} MB (was ${(heapBefore / 1e6).toFixed(0)} MB before the exporter's first refresh)`);
+  await exporter.shutdown();
+}
+
+void main();
