@@ -52,6 +52,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Listen for signals before the port opens: a SIGTERM during start-up must stop us cleanly too.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets });
   const exporter = new Exporter({
     config: loaded.config,
@@ -68,10 +73,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_RUNTIME;
   }
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopSignal;
   logger.info({ signal }, 'shutting down');
   await exporter.shutdown();
   await Promise.all(demos.map((d) => d.close()));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,19 @@ describe('command line', () => {
       const r = run(...args);
       assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}`);
       assert.match(r.err, /^rtc-cdn-exporter: /);
+    }
+  });
+
+  it('exits 1 when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const r = run('--demo', `--web.listen-address=127.0.0.1:${port}`);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /EADDRINUSE/);
+    } finally {
+      blocker.close();
     }
   });
 
