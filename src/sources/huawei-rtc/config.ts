@@ -1,0 +1,81 @@
+// huawei_rtc: config schema. Defaults follow the vendor's documented limits.
+import { z } from 'zod';
+import { duration, parseDuration, secret, sourceCommon } from '../../schema.js';
+import { MID_TABLE, UPSTREAM_UNITS } from './units.js';
+
+const durationDefault = (text: string) => duration.default(parseDuration(text)!);
+
+const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
+const iam = z.strictObject({
+  endpoint: z.url().default('https://iam.myhuaweicloud.com'),
+  /** The account (domain) name. */
+  domain: z.string().min(1),
+  user: z.string().min(1),
+  password: secret,
+  /** Tokens live 24 h; get a new one this long before expiry. */
+  renew_before: durationDefault('1h'),
+});
+
+const auth = z
+  .strictObject({ aksk: aksk.optional(), token: secret.optional(), iam: iam.optional() })
+  .refine((a) => [a.aksk, a.token, a.iam].filter((x) => x !== undefined).length === 1, {
+    message: 'set exactly one of aksk, token, iam',
+  });
+
+const app = z.strictObject({
+  app_id: z.string().min(1),
+  /** Rooms to query; when absent, running rooms are discovered from the API. */
+  rooms: z.array(z.string().min(1)).min(1).optional(),
+  /** Optional filters, passed to qos/details as is. */
+  user_id: z.string().optional(),
+  peer_id: z.string().optional(),
+  stream_id: z.string().optional(),
+  domain: z.string().optional(),
+});
+
+export const huaweiRtcConfig = z.strictObject({
+  ...sourceCommon,
+  endpoint: z.url().default('https://rtc-api.myhuaweicloud.com'),
+  project_id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a project id has letters, digits, _ and - only'),
+  auth,
+  apps: z.array(app).min(1),
+  /** Metric ids to query; "all" returns every metric. */
+  mids: z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1).default(['all']),
+  /** Query window [now - lookback, now]; must cover the ~5 min data lag. At most 24h. */
+  lookback: durationDefault('10m').refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 24h'),
+  time_type: z.enum(['ctime', 'stime']).default('ctime'),
+  direction: z.enum(['uplink', 'downlink']).optional(),
+  /** Entries per page of qos/details. */
+  page_size: z.number().int().min(1).max(1000).default(100),
+  /** A room with more pages than this is cut short and the refresh fails (protects the budget). */
+  max_pages: z.number().int().min(1).default(20),
+  /** How often running rooms are re-listed. */
+  discovery_interval: durationDefault('2m'),
+  budget: z
+    .strictObject({
+      /** Statistical-analysis APIs: 30 requests per minute per account (vendor limit). */
+      requests_per_minute: z.number().int().min(1).default(30),
+      concurrency: z.number().int().min(1).default(4),
+      /** Pause after APIGW.0308 (throttled). */
+      throttle_pause: durationDefault('60s'),
+    })
+    .prefault({}),
+  request_timeout: durationDefault('30s'),
+  /** Upstream unit per mid, where the vendor's differs from the table (see README). */
+  units: z
+    .record(z.string(), z.enum(Object.keys(UPSTREAM_UNITS) as [keyof typeof UPSTREAM_UNITS]))
+    .default({})
+    .superRefine((units, ctx) => {
+      for (const mid of Object.keys(units)) {
+        const def = MID_TABLE[mid];
+        if (!def) {
+          ctx.addIssue({ code: 'custom', path: [mid], message: `unknown mid; known: ${Object.keys(MID_TABLE).join(', ')}` });
+        } else if (UPSTREAM_UNITS[units[mid]!].base !== UPSTREAM_UNITS[def.unit].base) {
+          const same = Object.entries(UPSTREAM_UNITS).filter(([, u]) => u.base === UPSTREAM_UNITS[def.unit].base).map(([k]) => k);
+          ctx.addIssue({ code: 'custom', path: [mid], message: `${mid} is exported in ${UPSTREAM_UNITS[def.unit].base}; use one of ${same.join(', ')}` });
+        }
+      }
+    }),
+});
+
+export type HuaweiRtcConfig = z.output<typeof huaweiRtcConfig>;

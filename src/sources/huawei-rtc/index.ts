@@ -1,0 +1,26 @@
+// huawei_rtc: Huawei Cloud SparkRTC per-user call quality.
+import type { SourceModule } from '../../source.js';
+import { huaweiRtcConfig } from './config.js';
+import { HuaweiRtcSimulator } from './simulator.js';
+import { HuaweiRtcSource } from './source.js';
+
+export const huaweiRtc: SourceModule<typeof huaweiRtcConfig> = {
+  name: 'huawei_rtc',
+  configSchema: huaweiRtcConfig,
+  create: (config, deps) => new HuaweiRtcSource(config, deps),
+  async startDemo() {
+    const sim = new HuaweiRtcSimulator({ world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes: true, cycleMs: 20 * 60_000, openMs: 15 * 60_000 } });
+    const { url, close } = await sim.listen();
+    return {
+      config: {
+        endpoint: url,
+        project_id: sim.projectId,
+        auth: { aksk: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey } },
+        apps: sim.world.appIds().map((app_id) => ({ app_id })),
+        lookback: '5m',
+        discovery_interval: '1m',
+      },
+      close,
+    };
+  },
+};

@@ -1,0 +1,147 @@
+// The simulated SparkRTC world: apps, rooms that open and close, users that
+// join and leave, and QoS values per (user, peer, mid) as a pure function of
+// the seed and the time, so tests can compute exactly what the API returns.
+
+export interface WorldOptions {
+  seed: number;
+  apps: number;
+  roomsPerApp: number;
+  /** Users in a room at most (at least 2). */
+  maxUsers: number;
+  /** A room's cycle: open for openMs, then closed, then a new room id opens. */
+  cycleMs: number;
+  openMs: number;
+  /** Spacing of data points. */
+  pointIntervalMs: number;
+  /** When true, the first room of each app has a user with sustained high jitter and loss. */
+  spikes: boolean;
+}
+
+export const DEFAULT_WORLD: WorldOptions = {
+  seed: 1,
+  apps: 1,
+  roomsPerApp: 3,
+  maxUsers: 3,
+  cycleMs: 60 * 60_000,
+  openMs: 45 * 60_000,
+  pointIntervalMs: 10_000,
+  spikes: false,
+};
+
+export const UPLINK_MIDS = ['appcpu', 'syscpu', 'abit', 'vbit', 'vfps', 'vwidth', 'vheight'] as const;
+/** Downlink mids, per peer; `netscore` stands for a metric id the exporter does not know yet. */
+export const DOWNLINK_MIDS = ['ajitter', 'vjitter', 'artt', 'vrtt', 'aloss', 'vloss', 'ablock', 'vblock', 'abit', 'vbit', 'vfps', 'netscore'] as const;
+export const ALL_MIDS: readonly string[] = [...new Set<string>([...UPLINK_MIDS, ...DOWNLINK_MIDS])];
+
+/** 32-bit FNV-1a, then a final avalanche: deterministic noise from strings. */
+export function hash(...parts: Array<string | number>): number {
+  let h = 0x811c9dc5;
+  for (const ch of parts.join('|')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+export interface Room {
+  appId: string;
+  roomId: string;
+  /** Index of the room slot inside its app. */
+  slot: number;
+  openedAt: number;
+  closedAt: number;
+}
+
+export interface Presence {
+  uid: string;
+  joinedAt: number;
+  leftAt: number;
+}
+
+export class World {
+  constructor(readonly opts: WorldOptions) {}
+
+  appIds(): string[] {
+    return Array.from({ length: this.opts.apps }, (_, i) => `app${this.opts.seed}x${String(i).padStart(2, '0')}`);
+  }
+
+  /** The room of slot `slot` in its cycle containing `t` (its phase is staggered per slot). */
+  private roomAt(appId: string, slot: number, t: number): Room {
+    const { cycleMs, openMs } = this.opts;
+    const phase = Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
+    const cycle = Math.floor((t - phase) / cycleMs);
+    const openedAt = cycle * cycleMs + phase;
+    return { appId, roomId: `${appId}-room${slot}-${cycle}`, slot, openedAt, closedAt: openedAt + openMs };
+  }
+
+  /** Rooms open at time t. */
+  runningRooms(appId: string, t: number): Room[] {
+    const rooms: Room[] = [];
+    for (let slot = 0; slot < this.opts.roomsPerApp; slot++) {
+      const room = this.roomAt(appId, slot, t);
+      if (t < room.closedAt) rooms.push(room);
+    }
+    return rooms;
+  }
+
+  /** Any room ever opened by that id (open or closed), or undefined. */
+  findRoom(appId: string, roomId: string): Room | undefined {
+    const m = /-room(\d+)-(-?\d+)$/.exec(roomId);
+    if (!m || !roomId.startsWith(`${appId}-`)) return undefined;
+    const slot = Number(m[1]);
+    if (slot >= this.opts.roomsPerApp || !this.appIds().includes(appId)) return undefined;
+    const { cycleMs } = this.opts;
+    const phase = Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
+    const room = this.roomAt(appId, slot, Number(m[2]) * cycleMs + phase);
+    return room.roomId === roomId ? room : undefined;
+  }
+
+  /** Users of a room and when each was there: joins staggered after opening, some leave early. */
+  users(room: Room): Presence[] {
+    const n = 2 + Math.floor(hash(this.opts.seed, room.roomId, 'users') * (this.opts.maxUsers - 1));
+    return Array.from({ length: n }, (_, i) => {
+      const joinedAt = room.openedAt + i * 30_000;
+      const early = i > 0 && hash(this.opts.seed, room.roomId, i, 'leaves') < 0.3;
+      const leftAt = early ? joinedAt + Math.floor((room.closedAt - joinedAt) * 0.6) : room.closedAt;
+      return { uid: String(10_000 + i), joinedAt, leftAt };
+    });
+  }
+
+  /** True for the user whose quality is bad while spikes are on. */
+  isSpiking(room: Room, uid: string): boolean {
+    return this.opts.spikes && room.slot === 0 && uid === '10000';
+  }
+
+  /** The value the API reports for one series at point time t (documented units: ms, %, kbit/s …). */
+  value(room: Room, uid: string, peerid: string, mid: string, t: number): number {
+    const n = hash(this.opts.seed, room.roomId, uid, peerid, mid, t);
+    const bad = this.isSpiking(room, uid) || (peerid !== '0' && this.isSpiking(room, peerid));
+    const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
+    switch (mid) {
+      case 'appcpu': return round(8 + 20 * n, 1);
+      case 'syscpu': return round(25 + 40 * n, 1);
+      case 'abit': return round(24 + 40 * n);
+      case 'vbit': return round(600 + 900 * n);
+      case 'vfps': return round(bad ? 8 + 4 * n : 24 + 6 * n);
+      case 'vwidth': return 1280;
+      case 'vheight': return 720;
+      case 'ajitter': case 'vjitter': return round(bad ? 180 + 120 * n : 8 + 22 * n);
+      case 'artt': case 'vrtt': return round(bad ? 400 + 200 * n : 40 + 60 * n);
+      case 'aloss': case 'vloss': return round(bad ? 12 + 10 * n : 0.4 * n, 2);
+      case 'ablock': case 'vblock': return round(bad ? 10 + 10 * n : 0.5 * n, 2);
+      case 'netscore': return round(1 + 4 * n);
+      default: return 0;
+    }
+  }
+
+  /** Point times of a window, aligned on the point interval. */
+  pointTimes(from: number, to: number): number[] {
+    const step = this.opts.pointIntervalMs;
+    const times: number[] = [];
+    for (let t = Math.ceil(from / step) * step; t <= to; t += step) times.push(t);
+    return times;
+  }
+}

@@ -1,0 +1,237 @@
+// A faithful fake of the SparkRTC data APIs (and the IAM token endpoint) for
+// tests and --demo: gateway auth checks, mandatory parameters with the seed's
+// error body, the 5-day and 24-hour windows, paging, and the 30/min limit.
+import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import { sleep, systemClock, type Clock } from '../../clock.js';
+import { canonicalRequest, parseAuthorization, signature } from './auth.js';
+import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './simulator-world.js';
+
+export interface SimulatorOptions {
+  clock?: Clock;
+  world?: Partial<WorldOptions>;
+  projectId?: string;
+  credentials?: { accessKey: string; secretKey: string };
+  iamUser?: { domain: string; user: string; password: string };
+  staticTokens?: string[];
+  tokenLifetimeMs?: number;
+  /** Requests per minute per account before APIGW.0308. */
+  rateLimitPerMinute?: number;
+  /** Newest data is this old (the console's documented lag is up to 5 minutes). */
+  dataLagMs?: number;
+}
+
+/** Faults injected into the next answers, one per request, first in first out. */
+export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number };
+
+export interface RecordedRequest {
+  at: number;
+  path: string;
+  query: Record<string, string | string[]>;
+  status: number;
+}
+
+const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
+const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const DAY = 86_400_000;
+
+export class HuaweiRtcSimulator {
+  readonly world: World;
+  readonly requests: RecordedRequest[] = [];
+  readonly faults: Fault[] = [];
+  readonly app = express();
+  readonly projectId: string;
+  readonly credentials: { accessKey: string; secretKey: string };
+  readonly iamUser: { domain: string; user: string; password: string };
+  private readonly clock: Clock;
+  private readonly tokens = new Map<string, number>();
+  private readonly accepted: number[] = [];
+  private seq = 0;
+
+  constructor(private readonly opts: SimulatorOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.world = new World({ ...DEFAULT_WORLD, ...opts.world });
+    this.projectId = opts.projectId ?? '0605767a3300d5762fb7c0186d9e1779';
+    this.credentials = opts.credentials ?? { accessKey: 'SIMULATORACCESSKEY01', secretKey: 'simulator-secret-key-do-not-use' };
+    this.iamUser = opts.iamUser ?? { domain: 'sim-account', user: 'sim-user', password: 'sim-password' };
+    for (const t of opts.staticTokens ?? []) this.tokens.set(t, Infinity);
+    this.routes();
+  }
+
+  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = this.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
+    };
+  }
+
+  private routes(): void {
+    this.app.set('etag', false);
+    this.app.use(express.text({ type: '*/*' }));
+    this.app.use((req, res, next) => {
+      res.set('X-Request-Id', `sim-${++this.seq}`);
+      const record: RecordedRequest = { at: this.clock.now(), path: req.path, query: req.query as RecordedRequest['query'], status: 0 };
+      this.requests.push(record);
+      res.on('finish', () => (record.status = res.statusCode));
+      next();
+    });
+    this.app.post('/v3/auth/tokens', (req, res) => this.issueToken(req, res));
+    this.app.get('/v1/:project/rtc/client/qos/details', (req, res) => this.guarded(req, res, () => this.qosDetails(req, res)));
+    this.app.get('/v1/:project/rtc/rooms', (req, res) => this.guarded(req, res, () => this.rooms(req, res)));
+    this.app.use((_req, res) => void error(res, 404, 'APIGW.0101', 'The API does not exist or has not been published in the environment.'));
+  }
+
+  /** Authentication, the account rate limit and injected faults, in the gateway's order. */
+  private async guarded(req: Request, res: Response, handle: () => void): Promise<void> {
+    const denied = this.authenticate(req);
+    if (denied) return void error(res, 401, denied.code, denied.msg);
+    const now = this.clock.now();
+    while (this.accepted.length > 0 && this.accepted[0]! <= now - 60_000) this.accepted.shift();
+    const limit = this.opts.rateLimitPerMinute ?? 30;
+    const fault = this.faults.shift();
+    if (this.accepted.length >= limit || fault === 'throttle') {
+      return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
+    }
+    this.accepted.push(now);
+    if (typeof fault === 'object') await sleep(this.clock, fault.latencyMs);
+    if (fault === 'server_error') return void error(res, 500, 'RTC.00002001', 'Internal error.');
+    if (fault === 'malformed') return void res.status(200).type('json').send('{"room_id": "x", "data": [{"uid": ');
+    if (fault === 'html') return void res.status(502).type('html').send('<html><body>Bad Gateway</body></html>');
+    handle();
+  }
+
+  private authenticate(req: Request): { code: string; msg: string } | undefined {
+    const bad = { code: 'APIGW.0301', msg: 'Incorrect IAM authentication information: verify aksk signature fail' };
+    const token = req.get('X-Auth-Token');
+    if (token !== undefined) {
+      const expires = this.tokens.get(token);
+      return expires !== undefined && this.clock.now() < expires ? undefined : { code: 'APIGW.0301', msg: 'Incorrect IAM authentication information: token expired or invalid' };
+    }
+    const auth = parseAuthorization(req.get('Authorization'));
+    if (!auth || auth.access !== this.credentials.accessKey || !auth.signedHeaders.includes('x-sdk-date')) return bad;
+    const date = SDK_DATE.exec(req.get('X-Sdk-Date') ?? '');
+    if (!date) return bad;
+    const sent = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
+    if (Math.abs(this.clock.now() - sent) > 15 * 60_000) {
+      return { code: 'APIGW.0303', msg: 'Incorrect app authentication information: the X-Sdk-Date is more than 15 minutes away from the server time' };
+    }
+    if (req.get('X-Project-Id') !== req.params.project) return bad;
+    const headers: Record<string, string> = {};
+    for (const name of auth.signedHeaders) headers[name] = req.get(name) ?? '';
+    const url = new URL(req.originalUrl, 'http://gateway');
+    const body = typeof req.body === 'string' ? req.body : '';
+    const { text } = canonicalRequest({ method: req.method, url, headers, body }, auth.signedHeaders);
+    const expected = Buffer.from(signature(this.credentials.secretKey, req.get('X-Sdk-Date')!, text));
+    return timingSafeEqual(expected, Buffer.from(auth.signature)) ? undefined : bad;
+  }
+
+  private issueToken(req: Request, res: Response): void {
+    let user: { domain?: { name?: string }; name?: string; password?: string } | undefined;
+    try {
+      user = JSON.parse(String(req.body)).auth.identity.password.user;
+    } catch {
+      return void error(res, 400, 'RTC.00001002', 'Malformed request body.');
+    }
+    const want = this.iamUser;
+    if (user?.domain?.name !== want.domain || user?.name !== want.user || user?.password !== want.password) {
+      return void error(res, 401, 'APIGW.0301', 'The username or password is wrong.');
+    }
+    const token = `sim-token-${++this.seq}-${Math.floor(this.clock.now() / 1000)}`;
+    const expires = this.clock.now() + (this.opts.tokenLifetimeMs ?? DAY);
+    this.tokens.set(token, expires);
+    res.status(201).set('X-Subject-Token', token).json({ token: { expires_at: new Date(expires).toISOString(), issued_at: new Date(this.clock.now()).toISOString() } });
+  }
+
+  /** Makes every issued token invalid, as a password change would. */
+  revokeTokens(): void {
+    for (const [t, exp] of this.tokens) if (exp !== Infinity) this.tokens.delete(t);
+  }
+
+  private rooms(req: Request, res: Response): void {
+    const q = req.query as Record<string, string | undefined>;
+    if (!q.app) return void error(res, 400, 'DATA.100011001', "Required String parameter 'app' is not present");
+    const state = q.state ?? 'RUNNING';
+    if (state !== 'RUNNING' && state !== 'CLOSED') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: state');
+    const now = this.clock.now();
+    const all = state === 'RUNNING' && this.world.appIds().includes(q.app) ? this.world.runningRooms(q.app, now) : [];
+    const { limit, offset } = paging(q, all.length);
+    res.json({
+      total: all.length,
+      limit,
+      offset,
+      room_info_list: all.slice(offset, offset + limit).map((r) => ({
+        domain: 'sim.rtc.example',
+        app: r.appId,
+        room_id: r.roomId,
+        state: 'RUNNING',
+        duration: Math.floor((now - r.openedAt) / 1000),
+        start_time: new Date(r.openedAt).toISOString(),
+        end_time: '-',
+      })),
+    });
+  }
+
+  private qosDetails(req: Request, res: Response): void {
+    const q = req.query as Record<string, string | string[] | undefined>;
+    for (const name of ['app_id', 'room_id', 'mid', 'start_time', 'end_time']) {
+      if (q[name] === undefined || q[name] === '') return void error(res, 400, 'DATA.100011001', `Required String parameter '${name}' is not present`);
+    }
+    const [start, end] = [String(q.start_time), String(q.end_time)];
+    if (!API_TIME.test(start) || !API_TIME.test(end)) return void error(res, 400, 'RTC.00001003', 'Invalid parameter: start_time or end_time');
+    const from = Date.parse(start);
+    const to = Date.parse(end);
+    const now = this.clock.now();
+    if (to <= from) return void error(res, 400, 'RTC.00001004', 'end_time must be later than start_time');
+    if (to - from > DAY) return void error(res, 400, 'RTC.00001004', 'The interval between start_time and end_time cannot exceed 24 hours');
+    if (from < now - 5 * DAY) return void error(res, 400, 'RTC.00001003', 'Only data from the past five days can be queried');
+    if (q.time_type !== undefined && q.time_type !== 'ctime' && q.time_type !== 'stime') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: time_type');
+    if (q.direction !== undefined && q.direction !== 'uplink' && q.direction !== 'downlink') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: direction');
+    // The seed documents comma-separated mids; the official Go SDK repeats the key: accept both.
+    const mids = ([] as string[]).concat(q.mid as string | string[]).flatMap((m) => m.split(','));
+    const wanted = mids.includes('all') ? ALL_MIDS : mids;
+    const room = this.world.findRoom(String(q.app_id), String(q.room_id));
+    const entries = room ? this.entries(room, wanted, from, Math.min(to, now - (this.opts.dataLagMs ?? 90_000)), q) : [];
+    const { limit, offset } = paging(q as Record<string, string | undefined>, entries.length);
+    res.json({ room_id: String(q.room_id), data: entries.slice(offset, offset + limit) });
+  }
+
+  private entries(room: Room, mids: readonly string[], from: number, to: number, q: Record<string, unknown>) {
+    const users = this.world.users(room);
+    const out: Array<{ uid: string; peerid: string; mid: string; data: Array<{ time: string; value: number }> }> = [];
+    const span = (a: { joinedAt: number; leftAt: number }, b = a) => [Math.max(from, a.joinedAt, b.joinedAt), Math.min(to, a.leftAt - 1, b.leftAt - 1)] as const;
+    const add = (uid: string, peerid: string, list: readonly string[], [lo, hi]: readonly [number, number]) => {
+      if (hi < lo) return;
+      const times = this.world.pointTimes(lo, hi).reverse(); // newest first, as in the vendor's example
+      if (times.length === 0) return;
+      for (const mid of list) {
+        if (!mids.includes(mid)) continue;
+        out.push({ uid, peerid, mid, data: times.map((t) => ({ time: new Date(t).toISOString().replace('.000Z', 'Z'), value: this.world.value(room, uid, peerid, mid, t) })) });
+      }
+    };
+    for (const u of users) {
+      if (q.user_id !== undefined && q.user_id !== u.uid) continue;
+      if (q.direction !== 'downlink' && (q.peer_id === undefined || q.peer_id === '0')) add(u.uid, '0', UPLINK_MIDS, span(u));
+      if (q.direction === 'uplink') continue;
+      for (const p of users) {
+        if (p === u || (q.peer_id !== undefined && q.peer_id !== p.uid)) continue;
+        add(u.uid, p.uid, DOWNLINK_MIDS, span(u, p));
+      }
+    }
+    return out;
+  }
+}
+
+function paging(q: Record<string, unknown>, total: number): { limit: number; offset: number } {
+  const limit = q.limit === undefined ? Math.max(total, 1) : Math.max(1, Number(q.limit) || 1);
+  const offset = Math.max(0, Number(q.offset) || 0);
+  return { limit, offset };
+}
+
+function error(res: Response, status: number, code: string, msg: string): void {
+  res.status(status).json({ error_code: code, error_msg: msg });
+}
