@@ -10,9 +10,19 @@ import { memoryLogger } from './fakes.js';
 
 export const START = Date.UTC(2026, 10, 22, 12, 0, 0);
 
-export async function huaweiSetup(opts: { sim?: SimulatorOptions; config?: Record<string, unknown>; core?: Record<string, unknown> } = {}) {
+export async function huaweiSetup(
+  opts: {
+    sim?: SimulatorOptions;
+    /** Overrides of the huawei_rtc block; a function gets the simulator's URL. */
+    config?: Record<string, unknown> | ((url: string) => Record<string, unknown>);
+    core?: Record<string, unknown>;
+    simClockSkewMs?: number;
+  } = {},
+) {
   const clock = new ManualClock(START);
-  const sim = new HuaweiRtcSimulator({ clock, ...opts.sim });
+  const skew = opts.simClockSkewMs ?? 0;
+  const simClock = skew === 0 ? clock : { now: () => clock.now() + skew, setTimeout: clock.setTimeout.bind(clock) };
+  const sim = new HuaweiRtcSimulator({ clock: simClock, ...opts.sim });
   const upstream = await sim.listen();
   const raw = {
     refresh: { interval: '60s', max_scrape_wait: '10s', backoff_initial: '10s', backoff_max: '5m', ...opts.core },
@@ -21,11 +31,18 @@ export async function huaweiSetup(opts: { sim?: SimulatorOptions; config?: Recor
       project_id: sim.projectId,
       auth: { aksk: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey } },
       apps: sim.world.appIds().map((app_id) => ({ app_id })),
-      ...opts.config,
+      ...(typeof opts.config === 'function' ? opts.config(upstream.url) : opts.config),
     },
   };
   const modules = [huaweiRtc as SourceModule];
-  const { config, secrets } = parseConfig(JSON.stringify(raw), { modules });
+  let parsed;
+  try {
+    parsed = parseConfig(JSON.stringify(raw), { modules });
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
+  const { config, secrets } = parsed;
   const log = memoryLogger(secrets);
   const exporter = new Exporter({ config, modules, logger: log.logger, version: 'test', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
   const runner = exporter.scheduler.runners[0]!;
