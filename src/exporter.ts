@@ -1,6 +1,6 @@
 // Wires config, sources, scheduler and HTTP server together, and owns their
 // lifecycle: listen, warm up, graceful shutdown.
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
@@ -37,6 +37,8 @@ export class Exporter {
     const clock = opts.clock ?? systemClock;
     const { config, logger } = opts;
     this.metrics = new SelfMetrics(opts.version);
+    // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
+    setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
     const runners: SourceRunner[] = [];

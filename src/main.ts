@@ -70,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
     logger.info({ address: `${addr.address}:${addr.port}`, version, demo: flags.demo, sources: [...loaded.config.sources.keys()] }, 'listening');
   } catch (err) {
     logger.error({ err: (err as Error).message, address: flags.listenAddress }, 'cannot listen');
+    await exporter.shutdown();
+    await Promise.all(demos.map((d) => d.close()));
     return EXIT_RUNTIME;
   }
 

@@ -106,10 +106,14 @@ export class SourceRunner {
     return (now - oldest) / 1000;
   }
 
-  status(): { keys: number; failing: number; up: boolean; dataAgeSeconds: number } {
+  status(): { keys: number; withData: number; failing: number; up: boolean; dataAgeSeconds: number } {
     let failing = 0;
-    for (const st of this.keys.values()) if (st.lastAttemptFailed) failing++;
-    return { keys: this.keys.size, failing, up: this.up, dataAgeSeconds: this.dataAgeSeconds() };
+    let withData = 0;
+    for (const st of this.keys.values()) {
+      if (st.lastAttemptFailed) failing++;
+      if (st.rendered) withData++;
+    }
+    return { keys: this.keys.size, withData, failing, up: this.up, dataAgeSeconds: this.dataAgeSeconds() };
   }
 
   private kickKeys(): Promise<void> {

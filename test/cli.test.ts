@@ -5,9 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { EXAMPLE_ENV } from './helpers/example-env.js';
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, ['dist/src/main.js', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const r = spawnSync(process.execPath, ['dist/src/main.js', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...EXAMPLE_ENV } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
 import { secret, sourceCommon } from '../src/schema.js';
 import type { SourceModule } from '../src/source.js';
 import { sourceModules } from '../src/sources/index.js';
+import { EXAMPLE_ENV } from './helpers/example-env.js';
 
 // A stand-in source schema, so the tests do not depend on a real source's keys.
 const demoModule: SourceModule = {
@@ -23,6 +24,7 @@ const demoModule: SourceModule = {
   },
 };
 const modules = [demoModule];
+
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir?: string): string[] {
   try {
@@ -118,7 +120,8 @@ describe('config', () => {
   });
 
   it('keeps config.example.yaml valid', () => {
-    const { config } = loadConfigFile(new URL('../../config.example.yaml', import.meta.url).pathname, sourceModules, { ...process.env });
+    const { config } = loadConfigFile(new URL('../../config.example.yaml', import.meta.url).pathname, sourceModules, EXAMPLE_ENV);
     assert.ok(config.refresh.interval > 0);
+    assert.deepEqual([...config.sources.keys()], sourceModules.map((m) => m.name), 'a source has no block in config.example.yaml');
   });
 });
