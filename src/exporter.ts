@@ -11,6 +11,7 @@ import { UpstreamApi } from './http.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp } from './server.js';
+import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceModule } from './source.js';
 
 export interface ExporterOptions {
@@ -19,6 +20,7 @@ export interface ExporterOptions {
   logger: Logger;
   version: string;
   scrapeTimeoutOffsetMs: number;
+  shard?: Shard;
   clock?: Clock;
   dispatcher?: Dispatcher;
   random?: () => number;
@@ -36,7 +38,8 @@ export class Exporter {
   constructor(private readonly opts: ExporterOptions) {
     const clock = opts.clock ?? systemClock;
     const { config, logger } = opts;
-    this.metrics = new SelfMetrics(opts.version);
+    const shard = opts.shard ?? SINGLE_SHARD;
+    this.metrics = new SelfMetrics(opts.version, shard);
     // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
     setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
@@ -50,6 +53,7 @@ export class Exporter {
         clock,
         logger: sourceLogger,
         defaultRefreshIntervalMs: config.refresh.interval,
+        shard,
         upstream: (apiOpts) =>
           new UpstreamApi({ ...apiOpts, source: module.name }, { dispatcher: this.dispatcher, clock, metrics: this.metrics, logger: sourceLogger }),
       });

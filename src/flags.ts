@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS } from './logger.js';
 import { parseDuration } from './schema.js';
+import { parseShardIndex } from './shard.js';
 
 export const DEFAULT_PORT = 10187;
 
@@ -11,6 +12,8 @@ export interface Flags {
   webConfigFile: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   scrapeTimeoutOffsetMs: number;
+  shardIndex: number;
+  shardCount: number;
   configCheck: boolean;
   demo: boolean;
   help: boolean;
@@ -30,6 +33,9 @@ Flags:
   --scrape.timeout-offset=DUR    Subtracted from Prometheus's scrape timeout to get the time a
                                  scrape may wait for fresh data. Default: 500ms
   --log.level=LEVEL              debug, info, warn or error. Default: info
+  --shard.count=N                Replicas sharing the rooms and domains. Default: 1
+  --shard.index=K                This replica's index, 0 to N-1, or a pod name ending in -K
+                                 (a StatefulSet pod). Default: 0
   --config.check                 Validate the config file, print the verdict and exit
   --demo                         Run against built-in simulators of both APIs on loopback
   --help                         Show this help and exit
@@ -51,6 +57,8 @@ export function parseFlags(argv: string[]): Flags {
         'web.config.file': { type: 'string' },
         'scrape.timeout-offset': { type: 'string', default: '500ms' },
         'log.level': { type: 'string', default: 'info' },
+        'shard.count': { type: 'string', default: '1' },
+        'shard.index': { type: 'string', default: '0' },
         'config.check': { type: 'boolean', default: false },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -66,12 +74,20 @@ export function parseFlags(argv: string[]): Flags {
   }
   const offset = parseDuration(values['scrape.timeout-offset']);
   if (offset === undefined) throw new FlagError(`--scrape.timeout-offset: "${values['scrape.timeout-offset']}" is not a duration such as "500ms"`);
+  const shardCount = Number(values['shard.count']);
+  if (!Number.isInteger(shardCount) || shardCount < 1) throw new FlagError(`--shard.count: "${values['shard.count']}" is not a whole number ≥ 1`);
+  const shardIndex = parseShardIndex(values['shard.index']);
+  if (shardIndex === undefined || shardIndex >= shardCount) {
+    throw new FlagError(`--shard.index: "${values['shard.index']}" is not an index from 0 to ${shardCount - 1} (or a pod name ending in one)`);
+  }
   return {
     configFile: values['config.file'],
     listenAddress: values['web.listen-address'],
     webConfigFile: values['web.config.file'],
     logLevel: level as Flags['logLevel'],
     scrapeTimeoutOffsetMs: offset,
+    shardIndex,
+    shardCount,
     configCheck: values['config.check'],
     demo: values.demo,
     help: values.help,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile, parseConfig, type LoadedConfig } from './c
 import { Exporter, parseListenAddress } from './exporter.js';
 import { FlagError, parseFlags, USAGE, type Flags } from './flags.js';
 import { createLogger } from './logger.js';
+import { createShard } from './shard.js';
 import type { DemoUpstream } from './source.js';
 import { sourceModules } from './sources/index.js';
 
@@ -64,10 +65,14 @@ async function main(argv: string[]): Promise<number> {
     logger,
     version,
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
+    shard: createShard(flags.shardIndex, flags.shardCount),
   });
   try {
     const addr = await exporter.listen(flags.listenAddress);
-    logger.info({ address: `${addr.address}:${addr.port}`, version, demo: flags.demo, sources: [...loaded.config.sources.keys()] }, 'listening');
+    logger.info(
+      { address: `${addr.address}:${addr.port}`, version, demo: flags.demo, sources: [...loaded.config.sources.keys()], shard: `${flags.shardIndex}/${flags.shardCount}` },
+      'listening',
+    );
   } catch (err) {
     logger.error({ err: (err as Error).message, address: flags.listenAddress }, 'cannot listen');
     await exporter.shutdown();

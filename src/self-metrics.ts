@@ -2,6 +2,7 @@
 // Upstream data is rendered elsewhere (exposition.ts): prom-client is too slow
 // for 100k labelled series per refresh.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SINGLE_SHARD, type Shard } from './shard.js';
 
 export const PREFIX = 'rtc_cdn_exporter_';
 
@@ -17,8 +18,9 @@ export class SelfMetrics {
   readonly series: Gauge<'source'>;
   readonly seriesDropped: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
+  readonly shardInfo: Gauge<'shard' | 'shards'>;
 
-  constructor(version: string) {
+  constructor(version: string, shard: Shard = SINGLE_SHARD) {
     const registers = [this.registry];
     this.up = new Gauge({
       name: `${PREFIX}up`,
@@ -83,6 +85,13 @@ export class SelfMetrics {
       registers,
     });
     this.buildInfo.set({ version, nodejs: process.version }, 1);
+    this.shardInfo = new Gauge({
+      name: `${PREFIX}shard_info`,
+      help: 'Always 1; shard is this replica\'s index (0-based), shards the number of replicas sharing the work.',
+      labelNames: ['shard', 'shards'],
+      registers,
+    });
+    this.shardInfo.set({ shard: String(shard.index), shards: String(shard.count) }, 1);
     collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters, which `promtool check metrics`
     // rejects; nodejs_active_{handles,requests,resources} carry the same data.

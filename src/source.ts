@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { UpstreamApiFactory } from './http.js';
+import type { Shard } from './shard.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -52,6 +53,8 @@ export interface SourceDeps {
   readonly upstream: UpstreamApiFactory;
   /** refresh.interval from the core config, for sources that set none of their own. */
   readonly defaultRefreshIntervalMs: number;
+  /** Which rooms / domains this replica owns, and its share of account-wide budgets. */
+  readonly shard: Shard;
 }
 
 /** A running simulator of a source's API and the source config that points at it. */

@@ -57,8 +57,13 @@ export class HuaweiRtcClient {
     private readonly cfg: HuaweiRtcConfig,
     private readonly deps: SourceDeps,
   ) {
-    // One budget for the account: every statistical API counts against the same 30/min.
-    const budget = new Budget(deps.clock, [new SlidingWindow(cfg.budget.requests_per_minute, 60_000), new ConcurrencyLimit(cfg.budget.concurrency)]);
+    // One budget for the account: every statistical API counts against the same 30/min,
+    // divided between shards so that the replicas together stay under it.
+    const { shard } = deps;
+    const budget = new Budget(deps.clock, [
+      new SlidingWindow(shard.share(cfg.budget.requests_per_minute), 60_000),
+      new ConcurrencyLimit(shard.share(cfg.budget.concurrency)),
+    ]);
     const common = {
       budget,
       requestIdHeader: 'X-Request-Id',

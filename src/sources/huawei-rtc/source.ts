@@ -43,7 +43,10 @@ export class HuaweiRtcSource implements Source {
     const keys: string[] = [];
     for (const app of this.cfg.apps) {
       const rooms = app.rooms ?? (await this.client.listRunningRooms(app.app_id, ctx));
-      for (const room of rooms) keys.push(keyOf(app.app_id, room));
+      for (const room of rooms) {
+        const key = keyOf(app.app_id, room);
+        if (this.deps.shard.owns(key)) keys.push(key);
+      }
     }
     return keys;
   }
