@@ -1,6 +1,7 @@
 // The simulated SparkRTC world: apps, rooms that open and close, users that
 // join and leave, and QoS values per (user, peer, mid) as a pure function of
 // the seed and the time, so tests can compute exactly what the API returns.
+import { stableHash } from '../../shard.js';
 
 export interface WorldOptions {
   seed: number;
@@ -33,13 +34,9 @@ export const UPLINK_MIDS = ['appcpu', 'syscpu', 'abit', 'vbit', 'vfps', 'vwidth'
 export const DOWNLINK_MIDS = ['ajitter', 'vjitter', 'artt', 'vrtt', 'aloss', 'vloss', 'ablock', 'vblock', 'abit', 'vbit', 'vfps', 'netscore'] as const;
 export const ALL_MIDS: readonly string[] = [...new Set<string>([...UPLINK_MIDS, ...DOWNLINK_MIDS])];
 
-/** 32-bit FNV-1a, then a final avalanche: deterministic noise from strings. */
+/** Deterministic noise in [0, 1) from strings: FNV-1a, then a final avalanche. */
 export function hash(...parts: Array<string | number>): number {
-  let h = 0x811c9dc5;
-  for (const ch of parts.join('|')) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = stableHash(parts.join('|'));
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

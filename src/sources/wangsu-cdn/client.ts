@@ -1,0 +1,163 @@
+// The two Wangsu calls this source makes: stream detail (traffic, bandwidth,
+// online users) and stream listing. Requests are signed when the budget grants
+// them; every answer goes through classification and a zod schema.
+import { z } from 'zod';
+import type { Clock } from '../../clock.js';
+import type { UpstreamApi, UpstreamRequest } from '../../http.js';
+import { httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
+import type { WangsuAuthConfig } from './config.js';
+import { formatRequestDate, formatZoneHeader, parseSliceTime } from './time.js';
+
+export const DETAIL_PATH = '/api/report/flow-bandwidth/stream/detail';
+export const STREAM_LIST_PATH = '/api/report/streamList';
+export const REQUEST_ID_HEADER = 'x-cnc-request-id';
+
+export type DataType = 'flow' | 'bandwidth';
+
+/** One `domainStream` group: a domain and its streams (undefined: all of them). */
+export interface DomainGroup {
+  readonly domain: string;
+  readonly streams?: readonly string[] | undefined;
+}
+
+export interface DetailQuery {
+  fromMs: number;
+  toMs: number;
+  groups: readonly DomainGroup[];
+  keyword?: string | undefined;
+  dataType: DataType;
+  dataInterval: '1m' | '5m';
+  filterEmptyStream: boolean;
+  online: boolean;
+}
+
+/** A slice value in hundredths of the unit (MB or Mbps): Wangsu sends exactly two decimals. */
+export interface SlicePoint {
+  endMs: number;
+  hundredths: number;
+  online: number | undefined;
+}
+
+export interface StreamSeries {
+  domain: string;
+  stream: string;
+  points: SlicePoint[];
+}
+
+const twoDecimals = z.string().regex(/^\d+(\.\d{1,2})?$/, 'expected a decimal string such as "12.34"');
+const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+
+const detailSchema = z.object({
+  code: z.union([z.string(), z.number()]).transform(String),
+  message: z.string().optional(),
+  data: z
+    .array(
+      z.object({
+        domain: z.string(),
+        domainOfStreamList: z
+          .array(
+            z.object({
+              stream: z.string(),
+              detailList: z.array(z.object({ timestamp: z.string(), value: twoDecimals, onlineUser: count.optional() })).nullish(),
+            }),
+          )
+          .nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+const streamListSchema = z.object({
+  result: z.array(z.object({ domain: z.string(), streamList: z.array(z.string()).nullish() })).nullish(),
+});
+
+/** Signs a request just before it is sent; AK/SK mode takes a fresh unique second. */
+export type Signer = (req: { method: string; url: URL; body: string; headers: Record<string, string> }) => Record<string, string>;
+
+export function createSigner(auth: WangsuAuthConfig, clock: Clock, secondGate: UniqueSecondGate | undefined): Signer {
+  if (auth.mode === 'api_key') return () => signApiKey({ username: auth.username, apiKey: auth.api_key }, httpDate(clock.now()));
+  return (req) => {
+    const timestamp = (secondGate?.nextTimestamp(clock.now()) ?? String(Math.floor(clock.now() / 1000)));
+    const headers = { ...req.headers, host: req.url.host };
+    return signAkSk({ accessKey: auth.access_key, secretKey: auth.secret_key }, { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body }, timestamp);
+  };
+}
+
+export interface ClientOptions {
+  endpoint: string;
+  zoneOffsetMin: number;
+  sign: Signer;
+  detailApi: UpstreamApi;
+  streamListApi: UpstreamApi;
+}
+
+export class WangsuClient {
+  constructor(private readonly opts: ClientOptions) {}
+
+  /** Every non-zero slice of the query, per stream (Wangsu omits zeros). */
+  async detail(q: DetailQuery, call: { signal: AbortSignal; priority: number }): Promise<StreamSeries[]> {
+    const body = JSON.stringify({
+      dateFrom: formatRequestDate(q.fromMs, this.opts.zoneOffsetMin),
+      dateTo: formatRequestDate(q.toMs, this.opts.zoneOffsetMin),
+      domainStream: q.groups.map((g) => (g.streams ? { domain: g.domain, stream: g.streams } : { domain: g.domain })),
+      dataType: q.dataType,
+      dataInterval: q.dataInterval,
+      filterEmptyStream: q.filterEmptyStream ? 1 : 0,
+      ...(q.keyword !== undefined ? { keyword: q.keyword } : {}),
+      ...(q.online ? { isReturnOnline: 'true' } : {}),
+    });
+    return this.opts.detailApi.call(() => this.build(DETAIL_PATH, body), (res) => this.parseDetail(res.body), call);
+  }
+
+  /** The streams Wangsu saw on `domain` between the two times (at most 3 days apart). */
+  async streamList(domain: string, fromMs: number, toMs: number, call: { signal: AbortSignal; priority: number }): Promise<string[]> {
+    const body = JSON.stringify({
+      dateFrom: formatRequestDate(fromMs, this.opts.zoneOffsetMin),
+      dateTo: formatRequestDate(toMs, this.opts.zoneOffsetMin),
+      domain,
+    });
+    return this.opts.streamListApi.call(
+      () => this.build(STREAM_LIST_PATH, body),
+      (res) => {
+        const parsed = streamListSchema.parse(JSON.parse(res.body));
+        const streams = new Set<string>();
+        for (const entry of parsed.result ?? []) if (entry.domain === domain) for (const s of entry.streamList ?? []) streams.add(s);
+        return [...streams].sort();
+      },
+      call,
+    );
+  }
+
+  private build(path: string, body: string): UpstreamRequest {
+    const url = new URL(path, this.opts.endpoint);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'x-time-zone': formatZoneHeader(this.opts.zoneOffsetMin),
+    };
+    return { method: 'POST', url, headers: { ...headers, ...this.opts.sign({ method: 'POST', url, body, headers }) }, body };
+  }
+
+  private parseDetail(text: string): StreamSeries[] {
+    const parsed = detailSchema.parse(JSON.parse(text));
+    const out: StreamSeries[] = [];
+    for (const d of parsed.data ?? []) {
+      for (const s of d.domainOfStreamList ?? []) {
+        const points: SlicePoint[] = [];
+        for (const item of s.detailList ?? []) {
+          const endMs = parseSliceTime(item.timestamp, this.opts.zoneOffsetMin);
+          if (endMs === undefined) throw new Error(`slice time ${JSON.stringify(item.timestamp)} is not "yyyy-MM-dd HH:mm"`);
+          points.push({ endMs, hundredths: toHundredths(item.value), online: item.onlineUser });
+        }
+        out.push({ domain: d.domain, stream: s.stream, points });
+      }
+    }
+    return out;
+  }
+}
+
+/** "12.3" → 1230: integers keep sums of many slices exact. */
+export function toHundredths(value: string): number {
+  const [whole, frac = ''] = value.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}

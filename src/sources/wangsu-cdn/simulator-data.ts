@@ -1,0 +1,198 @@
+// The simulator's traffic: deterministic from a seed, diurnal, with streams
+// that start and stop, switchable bandwidth spikes, and recent slices that are
+// revised until they settle 5–15 minutes after they end. All values are kept
+// in hundredths (of an MB or a Mbps), as Wangsu prints two decimals.
+import { stableHash } from '../../shard.js';
+
+export interface SimDomain {
+  domain: string;
+  streams: string[];
+}
+
+export interface Spike {
+  domain?: string | undefined;
+  stream?: string | undefined;
+  /** Bandwidth multiplier while the spike lasts. */
+  factor: number;
+  /** Slices ending after fromMs and at or before toMs are spiked. */
+  fromMs: number;
+  toMs: number;
+}
+
+export interface TrafficModelOptions {
+  seed: number;
+  domains: SimDomain[];
+  /** Share of 30-minute blocks in which a stream is live (the first stream of each domain always is). */
+  liveRatio?: number;
+  /** Share of streams with viewers; the others publish (and are listed) but deliver no traffic. */
+  watchedRatio?: number;
+  /** Bytes in the MB the simulator reports. */
+  mbBytes?: number;
+  /** A slice becomes visible this long after it ends. */
+  availableAfterMs?: number;
+  settleMinMs?: number;
+  settleMaxMs?: number;
+}
+
+const MINUTE = 60_000;
+const BLOCK = 30 * MINUTE;
+
+/** 32-bit string hash (FNV-1a). */
+/** A uniform number in [0, 1) from two integers (a mixing step of splitmix/murmur). */
+function unit(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+export interface MinuteValues {
+  flow: number;
+  bandwidth: number;
+  online: number;
+}
+
+export class TrafficModel {
+  readonly domains: SimDomain[];
+  readonly mbBytes: number;
+  readonly availableAfterMs: number;
+  private readonly settleMinMs: number;
+  private readonly settleMaxMs: number;
+  private readonly liveRatio: number;
+  private readonly watchedRatio: number;
+  private readonly seeds = new Map<string, number>();
+  private readonly spikes: Spike[] = [];
+  private readonly alwaysLive: Set<string>;
+
+  constructor(private readonly opts: TrafficModelOptions) {
+    this.domains = opts.domains;
+    this.mbBytes = opts.mbBytes ?? 1_000_000;
+    this.availableAfterMs = opts.availableAfterMs ?? MINUTE;
+    this.settleMinMs = opts.settleMinMs ?? 5 * MINUTE;
+    this.settleMaxMs = opts.settleMaxMs ?? 15 * MINUTE;
+    this.liveRatio = opts.liveRatio ?? 0.75;
+    this.watchedRatio = opts.watchedRatio ?? 1;
+    this.alwaysLive = new Set(opts.domains.map((d) => `${d.domain}/${d.streams[0]}`));
+  }
+
+  private seedOf(domain: string, stream: string): number {
+    const id = `${domain}/${stream}`;
+    let s = this.seeds.get(id);
+    if (s === undefined) this.seeds.set(id, (s = stableHash(`${this.opts.seed}:${id}`)));
+    return s;
+  }
+
+  addSpike(spike: Spike): void {
+    this.spikes.push(spike);
+  }
+
+  /** Ends every open spike matching domain/stream at `atMs`. */
+  endSpikes(atMs: number, match: { domain?: string; stream?: string } = {}): void {
+    for (const s of this.spikes) if (s.toMs > atMs && s.domain === match.domain && s.stream === match.stream) s.toMs = atMs;
+  }
+
+  /** Whether the stream is publishing during the minute ending at `endMs`. */
+  isLive(domain: string, stream: string, endMs: number): boolean {
+    if (this.alwaysLive.has(`${domain}/${stream}`)) return true;
+    return unit(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
+  }
+
+  /** Whether anyone watches the stream (the first stream of each domain always has viewers). */
+  isWatched(domain: string, stream: string): boolean {
+    return this.alwaysLive.has(`${domain}/${stream}`) || unit(this.seedOf(domain, stream), -7) < this.watchedRatio;
+  }
+
+  /** Final (settled) values of the 1-minute slice ending at `endMs`; zeros when not live or not watched. */
+  minute(domain: string, stream: string, endMs: number): MinuteValues {
+    if (!this.isWatched(domain, stream) || !this.isLive(domain, stream, endMs)) return { flow: 0, bandwidth: 0, online: 0 };
+    const seed = this.seedOf(domain, stream);
+    const minute = Math.floor(endMs / MINUTE);
+    const base = 0.2 * Math.exp(unit(seed, -1) * Math.log(400)); // 0.2–80 Mbps, log-uniform
+    const hour = (((endMs / 3_600_000 + 8) % 24) + 24) % 24; // audience in UTC+8
+    const diurnal = 0.55 + 0.45 * Math.cos((2 * Math.PI * (hour - 21)) / 24);
+    const noise = 0.85 + 0.3 * unit(seed, minute);
+    let avgMbps = base * diurnal * noise * this.spikeFactor(domain, stream, endMs);
+    if (avgMbps < 0.01) avgMbps = 0.01;
+    const peakMbps = avgMbps * (1 + 0.2 * unit(seed ^ 0x5bd1e995, minute));
+    const mb = (avgMbps * 1_000_000 * 60) / 8 / this.mbBytes;
+    return { flow: Math.max(1, Math.round(mb * 100)), bandwidth: Math.max(1, Math.round(peakMbps * 100)), online: Math.max(1, Math.round(avgMbps / 1.5)) };
+  }
+
+  private spikeFactor(domain: string, stream: string, endMs: number): number {
+    let f = 1;
+    for (const s of this.spikes) {
+      if ((s.domain === undefined || s.domain === domain) && (s.stream === undefined || s.stream === stream) && endMs > s.fromMs && endMs <= s.toMs) f *= s.factor;
+    }
+    return f;
+  }
+
+  /** When the minute slice ending at `endMs` stops changing: 5–15 minutes after it ends. */
+  settlesAt(domain: string, stream: string, endMs: number): number {
+    return endMs + this.settleMinMs + Math.floor(unit(this.seedOf(domain, stream) ^ 0x27d4eb2f, Math.floor(endMs / MINUTE)) * (this.settleMaxMs - this.settleMinMs));
+  }
+
+  /**
+   * The minute slice as Wangsu would report it at `nowMs`: undefined before it
+   * is available, a growing share of the final value until it settles.
+   */
+  reportedMinute(domain: string, stream: string, endMs: number, nowMs: number): MinuteValues | undefined {
+    if (nowMs < endMs + this.availableAfterMs) return undefined;
+    const final = this.minute(domain, stream, endMs);
+    const settle = this.settlesAt(domain, stream, endMs);
+    if (nowMs >= settle) return final;
+    // Late log batches keep arriving: 60% at first, growing towards the final value.
+    const share = 0.6 + (0.39 * (nowMs - endMs - this.availableAfterMs)) / Math.max(1, settle - endMs - this.availableAfterMs);
+    return { flow: Math.floor(final.flow * share), bandwidth: Math.floor(final.bandwidth * share), online: final.online };
+  }
+
+  /** A slice of `sliceMs` (1 or 5 minutes) as reported at `nowMs`: flow summed, bandwidth peak. */
+  reportedSlice(domain: string, stream: string, endMs: number, sliceMs: number, nowMs: number): MinuteValues | undefined {
+    if (nowMs < endMs + this.availableAfterMs) return undefined;
+    if (!this.isWatched(domain, stream)) return { flow: 0, bandwidth: 0, online: 0 };
+    let flow = 0;
+    let bandwidth = 0;
+    let online = 0;
+    for (let t = endMs - sliceMs + MINUTE; t <= endMs; t += MINUTE) {
+      const m = this.reportedMinute(domain, stream, t, nowMs);
+      if (!m) return undefined;
+      flow += m.flow;
+      bandwidth = Math.max(bandwidth, m.bandwidth);
+      online = m.online;
+    }
+    return { flow, bandwidth, online };
+  }
+
+  /** Streams of `domain` live at some minute ending in (fromMs, toMs] (30-minute resolution). */
+  activeStreams(domain: string, fromMs: number, toMs: number): string[] {
+    const d = this.domains.find((x) => x.domain === domain);
+    if (!d) return [];
+    const first = Math.floor(fromMs / BLOCK);
+    const last = Math.floor((toMs - 1) / BLOCK);
+    return d.streams.filter((s) => {
+      for (let b = first; b <= last; b++) if (this.isLive(domain, s, b * BLOCK + 1)) return true;
+      return false;
+    });
+  }
+
+  /**
+   * Ground truth: settled traffic per stream (`domain/stream`) in hundredths
+   * of an MB, over the minute slices ending in (fromMs, toMs] and settled by `nowMs`.
+   */
+  settledFlow(fromMs: number, toMs: number, nowMs: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const d of this.domains) {
+      for (const s of d.streams) {
+        if (!this.isWatched(d.domain, s)) continue;
+        let sum = 0;
+        for (let t = Math.floor(fromMs / MINUTE) * MINUTE + MINUTE; t <= toMs; t += MINUTE) {
+          if (this.settlesAt(d.domain, s, t) <= nowMs) sum += this.minute(d.domain, s, t).flow;
+        }
+        if (sum > 0) out.set(`${d.domain}/${s}`, sum);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,247 @@
+// A faithful fake of Wangsu's stream/detail and streamList APIs, for tests and
+// --demo: both auth schemes checked exactly, every limit of the seed with its
+// code and status, Wangsu-style throttling (HTTP 446), values above zero only
+// as two-decimal strings, revisions until slices settle, injectable faults,
+// and the ground truth of settled traffic. Time comes from an injected clock.
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Request, type Response } from 'express';
+import type { Clock } from '../../clock.js';
+import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from './client.js';
+import { THROTTLE_CODE } from './errors.js';
+import { SimAuthenticator, type SimCredentials } from './simulator-auth.js';
+import { TrafficModel, type TrafficModelOptions } from './simulator-data.js';
+import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './simulator-validate.js';
+import { formatSliceTime } from './time.js';
+
+export interface SimRateLimits {
+  accountRequests: number;
+  interfaceRequests: number;
+  windowMs: number;
+  /** More requests than this in flight at once are throttled. */
+  maxConcurrent: number;
+  throttleStatus: 446 | 429;
+}
+
+export interface SimulatorOptions {
+  clock: Clock;
+  model: TrafficModel | TrafficModelOptions;
+  credentials: SimCredentials;
+  limits?: Partial<SimLimits>;
+  rate?: Partial<SimRateLimits>;
+  skewMs?: number;
+  /** Each answer waits this long on the injected clock (to hold requests in flight). */
+  latencyMs?: number;
+}
+
+export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed';
+
+export interface SimRequestRecord {
+  atMs: number;
+  path: string;
+  status: number;
+  code: string;
+}
+
+const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
+
+export class WangsuSimulator {
+  readonly model: TrafficModel;
+  readonly app: Express;
+  readonly requests: SimRequestRecord[] = [];
+  private readonly auth: SimAuthenticator;
+  private readonly limits: SimLimits;
+  private readonly rate: SimRateLimits;
+  private readonly accepted: { atMs: number; account: string; path: string }[] = [];
+  private readonly faults: Fault[] = [];
+  private inFlight = 0;
+  private nextId = 1;
+
+  constructor(private readonly opts: SimulatorOptions) {
+    this.model = opts.model instanceof TrafficModel ? opts.model : new TrafficModel(opts.model);
+    this.auth = new SimAuthenticator(opts.credentials, opts.skewMs);
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.rate = { accountRequests: 300, interfaceRequests: 30, windowMs: 300_000, maxConcurrent: 10, throttleStatus: 446, ...opts.rate };
+    this.app = this.buildApp();
+  }
+
+  /** The next `count` authenticated requests fail this way. */
+  injectFault(fault: Fault, count = 1): void {
+    for (let i = 0; i < count; i++) this.faults.push(fault);
+  }
+
+  /** Settled traffic per `domain/stream` in hundredths of an MB over minute slices ending in (fromMs, toMs]. */
+  groundTruth(fromMs: number, toMs: number): Map<string, number> {
+    return this.model.settledFlow(fromMs, toMs, this.opts.clock.now());
+  }
+
+  /** Listens on 127.0.0.1 (port 0: any free port). */
+  async listen(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = this.app.listen(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    const { port: actual } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${actual}`,
+      close: () => new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    };
+  }
+
+  private buildApp(): Express {
+    const app = express();
+    app.set('etag', false);
+    app.set('x-powered-by', false);
+    // The raw body is what AK/SK signs, so it is read as text whatever its type.
+    app.use(express.text({ type: () => true, limit: '20mb', defaultCharset: 'utf-8' }));
+    app.post(DETAIL_PATH, (req, res) => this.handle(req, res, (account) => this.detail(req, account)));
+    app.post(STREAM_LIST_PATH, (req, res) => this.handle(req, res, () => this.streamList(req)));
+    app.use((req, res) => this.send(req, res, 404, { code: 'NotFound', message: `no API at ${req.method} ${req.path}` }));
+    return app;
+  }
+
+  /** Concurrency, auth, rate limits and faults around a handler that returns a body or an error. */
+  private handle(req: Request, res: Response, handler: (account: string) => unknown): void {
+    this.inFlight++;
+    const finish = (status: number, body: unknown, xml = false) => {
+      const done = () => {
+        this.inFlight--;
+        this.send(req, res, status, body, xml);
+      };
+      if (this.opts.latencyMs) this.opts.clock.setTimeout(done, this.opts.latencyMs);
+      else done();
+    };
+    const now = this.opts.clock.now();
+    if (this.inFlight > this.rate.maxConcurrent) return finish(this.rate.throttleStatus, throttleBody());
+    const body = typeof req.body === 'string' ? req.body : '';
+    const verdict = this.auth.verify({ method: req.method, uri: req.originalUrl, headers: flatHeaders(req), body }, now);
+    if (!verdict.ok) return finish(verdict.status, { code: verdict.code, message: verdict.message });
+    if (this.overRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
+    this.accepted.push({ atMs: now, account: verdict.account, path: req.path });
+    const fault = this.faults.shift();
+    if (fault) return this.sendFault(fault, finish);
+    const envelope = checkEnvelope(req.get('accept'), req.get('content-type'), body);
+    if ('code' in envelope) return finish(envelope.status, envelope);
+    const out = handler(verdict.account);
+    if (isSimError(out)) return finish(out.status, out, envelope.xml);
+    finish(200, out, envelope.xml);
+  }
+
+  private sendFault(fault: Fault, finish: (status: number, body: unknown) => void): void {
+    if (fault === 'server_error') return finish(500, { code: '24102500', message: 'We encountered an internal error. Please try again.' });
+    if (fault === 'throttle') return finish(this.rate.throttleStatus, throttleBody());
+    if (fault === 'malformed') return finish(200, { code: '0', message: 'success', data: [{ domain: 42 }] });
+    finish(502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
+  }
+
+  private overRate(account: string, path: string, now: number): boolean {
+    while (this.accepted.length > 0 && this.accepted[0]!.atMs <= now - this.rate.windowMs) this.accepted.shift();
+    let forAccount = 0;
+    let forInterface = 0;
+    for (const a of this.accepted) {
+      if (a.account !== account) continue;
+      forAccount++;
+      if (a.path === path) forInterface++;
+    }
+    return forAccount >= this.rate.accountRequests || forInterface >= this.rate.interfaceRequests;
+  }
+
+  private detail(req: Request, _account: string): unknown {
+    const now = this.opts.clock.now();
+    const zone = zoneOf(req.get('x-time-zone'));
+    if (typeof zone !== 'number') return zone;
+    const body = parseJsonBody(req.body as string);
+    if (isSimError(body)) return body;
+    const q = validateDetail(body.json, zone, now, this.limits, (d) => this.model.domains.find((x) => x.domain === d)?.streams.length ?? 0);
+    if (isSimError(q)) return q;
+    return { code: '0', message: 'success', data: this.detailData(q, now) };
+  }
+
+  private detailData(q: DetailRequest, now: number): unknown[] {
+    const first = Math.ceil(q.fromMs / q.sliceMs) * q.sliceMs;
+    const byDomain = new Map<string, Set<string> | 'all'>();
+    for (const g of q.groups) {
+      const prev = byDomain.get(g.domain);
+      if (prev === 'all' || !g.streams) byDomain.set(g.domain, 'all');
+      else byDomain.set(g.domain, new Set([...(prev ?? []), ...g.streams]));
+    }
+    const data: unknown[] = [];
+    for (const [domain, wanted] of byDomain) {
+      const registered = this.model.domains.find((d) => d.domain === domain);
+      if (!registered) continue; // Wangsu silently drops domains that are not the account's
+      const list: unknown[] = [];
+      for (const stream of registered.streams) {
+        if (wanted !== 'all' && !wanted.has(stream)) continue;
+        if ((q.filterEmptyStream && stream === '') || (q.keyword && !q.keyword.test(stream))) continue;
+        const entry = this.streamEntry(q, domain, stream, first, now);
+        if (entry) list.push(entry);
+      }
+      if (list.length > 0) data.push({ domain, domainOfStreamList: list });
+    }
+    return data;
+  }
+
+  private streamEntry(q: DetailRequest, domain: string, stream: string, first: number, now: number): unknown {
+    const detailList: Record<string, unknown>[] = [];
+    let total = 0;
+    for (let end = first; end <= q.toMs; end += q.sliceMs) {
+      const v = this.model.reportedSlice(domain, stream, end, q.sliceMs, now);
+      const value = v ? (q.dataType === 'flow' ? v.flow : v.bandwidth) : 0;
+      if (!v || value <= 0) continue; // only values above zero are returned
+      total = q.dataType === 'flow' ? total + value : Math.max(total, value);
+      detailList.push({ timestamp: formatSliceTime(end, q.zoneOffsetMin), value: twoDecimals(value), ...(q.online ? { onlineUser: v.online } : {}) });
+    }
+    if (detailList.length === 0) return undefined;
+    return { stream, [q.dataType === 'flow' ? 'totalFlow' : 'bandwidthPeakValue']: twoDecimals(total), detailList };
+  }
+
+  private streamList(req: Request): unknown {
+    const body = parseJsonBody(req.body as string);
+    if (isSimError(body)) return body;
+    const b = body.json;
+    if (typeof b.domain !== 'string' || b.domain.length === 0) return { status: 400, code: '24102008', message: 'param: domain is null or invalid.' };
+    const dates = checkDates(b, this.opts.clock.now(), { ...this.limits, maxSpanMs: STREAM_LIST_MAX_SPAN_MS });
+    if (isSimError(dates)) return dates;
+    return { code: '0', message: 'success', result: [{ domain: b.domain, streamList: this.model.activeStreams(b.domain, dates.fromMs, dates.toMs) }] };
+  }
+
+  private send(req: Request, res: Response, status: number, body: unknown, xml = false): void {
+    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : '';
+    this.requests.push({ atMs: this.opts.clock.now(), path: req.path, status, code });
+    res.status(status).set(REQUEST_ID_HEADER, `sim-${this.nextId++}`);
+    if (typeof body === 'string') res.type('html').send(body);
+    else if (xml) res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?>${toXml('response', stripStatus(body))}`);
+    else res.json(stripStatus(body));
+  }
+}
+
+function throttleBody() {
+  return { code: THROTTLE_CODE, message: 'The request is too frequent, please try again later.' };
+}
+
+function isSimError(v: unknown): v is SimError {
+  return typeof v === 'object' && v !== null && typeof (v as SimError).status === 'number' && typeof (v as SimError).code === 'string';
+}
+
+/** Error objects carry their HTTP status; the body Wangsu sends has only code and message. */
+function stripStatus(body: unknown): unknown {
+  if (!isSimError(body)) return body;
+  return { code: body.code, message: body.message };
+}
+
+function flatHeaders(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Two decimals from hundredths: 1234 → "12.34". */
+export function twoDecimals(hundredths: number): string {
+  return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')}`;
+}
+
+function toXml(name: string, v: unknown): string {
+  if (Array.isArray(v)) return v.map((x) => toXml(name, x)).join('');
+  if (typeof v === 'object' && v !== null) return `<${name}>${Object.entries(v).map(([k, x]) => toXml(k, x)).join('')}</${name}>`;
+  return `<${name}>${String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${name}>`;
+}
