@@ -88,7 +88,12 @@ export class UpstreamApi {
   constructor(
     private readonly opts: UpstreamApiOptions,
     private readonly deps: { dispatcher: Dispatcher; clock: Clock; metrics: SelfMetrics; logger: Logger },
-  ) {}
+  ) {
+    // Counters start at 0, so rate() and alerts see them before the first request or throttle.
+    const labels = { source: opts.source, api: opts.api };
+    deps.metrics.apiRequests.inc({ ...labels, outcome: 'success' }, 0);
+    deps.metrics.apiThrottled.inc(labels, 0);
+  }
 
   get name(): string {
     return this.opts.api;

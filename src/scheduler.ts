@@ -50,7 +50,9 @@ export class SourceRunner {
   constructor(
     readonly source: Source,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    deps.metrics.seriesDropped.inc({ source: source.name }, 0);
+  }
 
   /** Starts a refresh of everything stale; resolves when those refreshes (and ones they lead to) settle. */
   kick(): Promise<void> {

@@ -9,7 +9,13 @@ export const huaweiRtc: SourceModule<typeof huaweiRtcConfig> = {
   configSchema: huaweiRtcConfig,
   create: (config, deps) => new HuaweiRtcSource(config, deps),
   async startDemo() {
-    const sim = new HuaweiRtcSimulator({ world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes: true, cycleMs: 20 * 60_000, openMs: 15 * 60_000 } });
+    // One user per app turns bad 20 s after start, for 6 of every 15 minutes, so that the
+    // jitter alerts can be seen firing against a baseline; data lags 30 s (the real API: up to 5 min).
+    const spikes = { fromMs: Date.now() + 20_000, everyMs: 15 * 60_000, forMs: 6 * 60_000 };
+    const sim = new HuaweiRtcSimulator({
+      world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes, cycleMs: 20 * 60_000, openMs: 15 * 60_000 },
+      dataLagMs: 30_000,
+    });
     const { url, close } = await sim.listen();
     return {
       config: {
@@ -19,6 +25,7 @@ export const huaweiRtc: SourceModule<typeof huaweiRtcConfig> = {
         apps: sim.world.appIds().map((app_id) => ({ app_id })),
         lookback: '5m',
         discovery_interval: '1m',
+        refresh_interval: '15s',
       },
       close,
     };

@@ -14,8 +14,12 @@ export interface WorldOptions {
   openMs: number;
   /** Spacing of data points. */
   pointIntervalMs: number;
-  /** When true, the first room of each app has a user with sustained high jitter and loss. */
-  spikes: boolean;
+  /**
+   * Quality spikes: the first user of the first room of each app gets high
+   * jitter, RTT and loss from `fromMs` on, for `forMs` of every `everyMs`
+   * (everyMs 0: for good). False: no spikes.
+   */
+  spikes: false | { fromMs: number; everyMs: number; forMs: number };
 }
 
 export const DEFAULT_WORLD: WorldOptions = {
@@ -107,15 +111,17 @@ export class World {
     });
   }
 
-  /** True for the user whose quality is bad while spikes are on. */
-  isSpiking(room: Room, uid: string): boolean {
-    return this.opts.spikes && room.slot === 0 && uid === '10000';
+  /** True for the user whose quality is bad at time t. */
+  isSpiking(room: Room, uid: string, t: number): boolean {
+    const spikes = this.opts.spikes;
+    if (!spikes || room.slot !== 0 || uid !== '10000' || t < spikes.fromMs) return false;
+    return spikes.everyMs === 0 || (t - spikes.fromMs) % spikes.everyMs < spikes.forMs;
   }
 
   /** The value the API reports for one series at point time t (documented units: ms, %, kbit/s …). */
   value(room: Room, uid: string, peerid: string, mid: string, t: number): number {
     const n = hash(this.opts.seed, room.roomId, uid, peerid, mid, t);
-    const bad = this.isSpiking(room, uid) || (peerid !== '0' && this.isSpiking(room, peerid));
+    const bad = this.isSpiking(room, uid, t) || (peerid !== '0' && this.isSpiking(room, peerid, t));
     const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
     switch (mid) {
       case 'appcpu': return round(8 + 20 * n, 1);

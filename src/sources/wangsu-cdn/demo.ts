@@ -7,6 +7,7 @@ import type { SimDomain } from './simulator-data.js';
 
 const DEMO_USER = 'demo-user';
 const DEMO_API_KEY = 'demo-api-key-not-secret';
+const DEMO_DELAY_MS = 15 * 60_000;
 
 export function demoDomains(): SimDomain[] {
   const live = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `live/${prefix}-${String(i + 1).padStart(2, '0')}`);
@@ -19,11 +20,12 @@ export function demoDomains(): SimDomain[] {
 export async function startWangsuDemo(): Promise<DemoUpstream> {
   const clock = systemClock;
   const sim = new WangsuSimulator({ clock, model: { seed: 42, domains: demoDomains() }, credentials: { apiKeys: { [DEMO_USER]: DEMO_API_KEY } } });
-  // A 10-minute spike every hour on one stream, so bandwidth alerts can be seen firing.
-  const hour = 3_600_000;
-  const start = Math.floor(clock.now() / hour) * hour - 2 * hour;
-  for (let t = start; t < start + 48 * hour; t += hour) {
-    sim.model.addSpike({ domain: 'live.demo.example', stream: 'live/channel-01', factor: 6, fromMs: t + 20 * 60_000, toMs: t + 30 * 60_000 });
+  // One stream's bandwidth jumps 50-fold (above the alert's 10 Mbit/s floor at any hour) for
+  // 8 of every 30 minutes, first in the slices the exporter reads about a minute after start
+  // (it reads slices DEMO_DELAY old), so the bandwidth-spike alert fires against a baseline.
+  const first = clock.now() - DEMO_DELAY_MS + 60_000;
+  for (let t = first; t < first + 48 * 3_600_000; t += 30 * 60_000) {
+    sim.model.addSpike({ domain: 'live.demo.example', stream: 'live/channel-01', factor: 50, fromMs: t, toMs: t + 8 * 60_000 });
   }
   const server = await sim.listen();
   return {
@@ -31,6 +33,8 @@ export async function startWangsuDemo(): Promise<DemoUpstream> {
       endpoint: server.url,
       auth: { mode: 'api_key', username: DEMO_USER, api_key: DEMO_API_KEY },
       domains: demoDomains().map((d) => ({ domain: d.domain })),
+      delay: `${DEMO_DELAY_MS / 60_000}m`,
+      refresh_interval: '15s',
     },
     close: server.close,
   };
