@@ -9,11 +9,13 @@ export const huaweiRtc: SourceModule<typeof huaweiRtcConfig> = {
   configSchema: huaweiRtcConfig,
   create: (config, deps) => new HuaweiRtcSource(config, deps),
   async startDemo() {
-    // One user per app turns bad 20 s after start, for 6 of every 15 minutes, so that the
-    // jitter alerts can be seen firing against a baseline; data lags 30 s (the real API: up to 5 min).
-    const spikes = { fromMs: Date.now() + 20_000, everyMs: 15 * 60_000, forMs: 6 * 60_000 };
+    // The first user of each app's first room (open since 2 minutes before start) turns bad
+    // 20 s after start, for 6 of every 15 minutes, so the jitter alerts can be seen firing
+    // against a baseline. Data lags 30 s (the real API: up to 5 minutes).
+    const now = Date.now();
+    const spikes = { fromMs: now + 20_000, everyMs: 15 * 60_000, forMs: 6 * 60_000 };
     const sim = new HuaweiRtcSimulator({
-      world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes, cycleMs: 20 * 60_000, openMs: 15 * 60_000 },
+      world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes, cycleMs: 20 * 60_000, openMs: 15 * 60_000, firstRoomOpensAt: now - 120_000 },
       dataLagMs: 30_000,
     });
     const { url, close } = await sim.listen();

@@ -20,6 +20,8 @@ export interface WorldOptions {
    * (everyMs 0: for good). False: no spikes.
    */
   spikes: false | { fromMs: number; everyMs: number; forMs: number };
+  /** When set, the first room of each app opens at this time (mod cycleMs), e.g. so a demo starts with it open. */
+  firstRoomOpensAt?: number;
 }
 
 export const DEFAULT_WORLD: WorldOptions = {
@@ -72,10 +74,17 @@ export class World {
   /** The room of slot `slot` in its cycle containing `t` (its phase is staggered per slot). */
   private roomAt(appId: string, slot: number, t: number): Room {
     const { cycleMs, openMs } = this.opts;
-    const phase = Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
+    const phase = this.phase(appId, slot);
     const cycle = Math.floor((t - phase) / cycleMs);
     const openedAt = cycle * cycleMs + phase;
     return { appId, roomId: `${appId}-room${slot}-${cycle}`, slot, openedAt, closedAt: openedAt + openMs };
+  }
+
+  /** Where in the cycle a slot's rooms open: staggered per slot by the seed. */
+  private phase(appId: string, slot: number): number {
+    const { cycleMs, firstRoomOpensAt } = this.opts;
+    if (slot === 0 && firstRoomOpensAt !== undefined) return ((firstRoomOpensAt % cycleMs) + cycleMs) % cycleMs;
+    return Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
   }
 
   /** Rooms open at time t. */
@@ -94,9 +103,7 @@ export class World {
     if (!m || !roomId.startsWith(`${appId}-`)) return undefined;
     const slot = Number(m[1]);
     if (slot >= this.opts.roomsPerApp || !this.appIds().includes(appId)) return undefined;
-    const { cycleMs } = this.opts;
-    const phase = Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
-    const room = this.roomAt(appId, slot, Number(m[2]) * cycleMs + phase);
+    const room = this.roomAt(appId, slot, Number(m[2]) * this.opts.cycleMs + this.phase(appId, slot));
     return room.roomId === roomId ? room : undefined;
   }
 
