@@ -19,6 +19,7 @@ const files = join(root, 'helm/rtc-cdn-exporter/files');
 const children: ChildProcess[] = [];
 let dir = '';
 let promURL = '';
+let exporterOutput = () => '';
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -73,6 +74,7 @@ describe('end to end with a real Prometheus', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'e2e-prom-'));
     const exporter = start(process.execPath, ['dist/src/main.js', '--demo', '--web.listen-address=127.0.0.1:0'], 'exporter');
+    exporterOutput = exporter.output;
     await eventually(30, 'the exporter to listen', async () => /"msg":"listening"/.test(exporter.output()));
     const port = /"address":"127\.0\.0\.1:(\d+)"/.exec(exporter.output())![1];
 
@@ -101,6 +103,9 @@ describe('end to end with a real Prometheus', () => {
   });
 
   after(async () => {
+    // The exporter's complaints during the run, if any, for whoever reads the CI log.
+    const complaints = exporterOutput().split('\n').filter((l) => /"level":"(warn|error)"/.test(l));
+    if (complaints.length > 0) console.log(`exporter warnings and errors during the run:\n${complaints.slice(0, 20).join('\n')}`);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
     if (dir) rmSync(dir, { recursive: true, force: true });
