@@ -36,6 +36,7 @@ export interface RecordedRequest {
 const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const DAY = 86_400_000;
+const MAX_RECORDED = 100_000;
 
 export class HuaweiRtcSimulator {
   readonly world: World;
@@ -77,6 +78,8 @@ export class HuaweiRtcSimulator {
       res.set('X-Request-Id', `sim-${++this.seq}`);
       const record: RecordedRequest = { at: this.clock.now(), path: req.path, query: req.query as RecordedRequest['query'], status: 0 };
       this.requests.push(record);
+      // A demo runs for weeks: keep the newest requests only.
+      if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED / 2);
       res.on('finish', () => (record.status = res.statusCode));
       next();
     });

@@ -208,6 +208,8 @@ export class WangsuSimulator {
   private send(req: Request, res: Response, status: number, body: unknown, xml = false): void {
     const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : '';
     this.requests.push({ atMs: this.opts.clock.now(), path: req.path, status, code });
+    // A demo runs for weeks: keep the newest requests only.
+    if (this.requests.length > 100_000) this.requests.splice(0, 50_000);
     res.status(status).set(REQUEST_ID_HEADER, `sim-${this.nextId++}`);
     if (typeof body === 'string') res.type('html').send(body);
     else if (xml) res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?>${toXml('response', stripStatus(body))}`);
