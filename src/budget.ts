@@ -13,18 +13,28 @@ export interface Gate {
   onRelease(listener: () => void): void;
 }
 
-/** At most `limit` takes in any window of `windowMs` (a true sliding window). */
+/**
+ * At most `limit` takes in any window of `windowMs` (a true sliding window).
+ * Each take holds its place `marginMs` longer than the window: the vendor
+ * counts arrivals, not our sends, and network latency varies, so without the
+ * margin a request sent just after its slot frees can still land inside the
+ * vendor's window as number limit + 1 (seen with the simulator: APIGW.0308).
+ */
 export class SlidingWindow implements Gate {
   private readonly takes: number[] = [];
+  private readonly holdMs: number;
   constructor(
     readonly limit: number,
     readonly windowMs: number,
-  ) {}
+    marginMs = 1_000,
+  ) {
+    this.holdMs = windowMs + marginMs;
+  }
 
   waitMs(now: number): number {
-    while (this.takes.length > 0 && this.takes[0]! <= now - this.windowMs) this.takes.shift();
+    while (this.takes.length > 0 && this.takes[0]! <= now - this.holdMs) this.takes.shift();
     if (this.takes.length < this.limit) return 0;
-    return this.takes[this.takes.length - this.limit]! + this.windowMs - now;
+    return this.takes[this.takes.length - this.limit]! + this.holdMs - now;
   }
   take(now: number): void {
     this.takes.push(now);

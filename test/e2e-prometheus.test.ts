@@ -142,17 +142,17 @@ describe('end to end with a real Prometheus', () => {
   });
 
   it('fires the jitter-spike and bandwidth-spike alerts', async () => {
-    const firing = new Set<string>();
+    // Spike alerts end as the baseline catches up, so keep each alert as first seen firing.
+    const firing = new Map<string, Record<string, string>>();
     await eventually(240, 'RtcAudioJitterSpike and LiveStreamBandwidthSpike to fire', async () => {
-      for (const r of await query('ALERTS{alertstate="firing"}')) firing.add(r.metric.alertname!);
+      for (const r of await query('ALERTS{alertstate="firing"}')) if (!firing.has(r.metric.alertname!)) firing.set(r.metric.alertname!, r.metric);
       return firing.has('RtcAudioJitterSpike') && firing.has('LiveStreamBandwidthSpike');
     });
-    console.log(`alerts fired: ${[...firing].sort().join(', ')}`);
-    const [jitter] = await query('ALERTS{alertname="RtcAudioJitterSpike",alertstate="firing"}');
-    assert.equal(jitter!.metric.uid, '10000', 'the demo spikes user 10000');
-    assert.equal(jitter!.metric.severity, 'critical');
-    const [bw] = await query('ALERTS{alertname="LiveStreamBandwidthSpike",alertstate="firing"}');
-    assert.equal(bw!.metric.stream, 'live/channel-01');
+    console.log(`alerts fired: ${[...firing.keys()].sort().join(', ')}`);
+    const jitter = firing.get('RtcAudioJitterSpike')!;
+    assert.equal(jitter.uid, '10000', 'the demo spikes user 10000');
+    assert.equal(jitter.severity, 'critical');
+    assert.equal(firing.get('LiveStreamBandwidthSpike')!.stream, 'live/channel-01');
   });
 
   it('has data behind every dashboard query', async () => {
