@@ -9,7 +9,7 @@ import { memoryLogger } from './helpers/fakes.js';
 
 const ORIGIN = 'http://api.test';
 
-function setup(opts: { maxBodyBytes?: number; clock?: ManualClock } = {}) {
+function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: number } = {}) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const pool = agent.get(ORIGIN);
@@ -25,6 +25,7 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock } = {}) {
       classify: classifyByStatus,
       defaultThrottlePauseMs: 30_000,
       ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     },
     { dispatcher: agent, clock, metrics, logger: memoryLogger().logger },
   );
@@ -86,6 +87,13 @@ describe('upstream http', () => {
     await clock.advance(1_000);
     await next;
     assert.equal(ran, true);
+  });
+
+  it('gives up on an upstream slower than its deadline, as timeout', async () => {
+    const { pool, call, count } = setup({ timeoutMs: 50 });
+    pool.intercept({ path: '/v1/x?a=1', method: 'GET' }).reply(200, '{"ok":true}').delay(2_000);
+    await assert.rejects(call(), (e: UpstreamError) => e.outcome === 'timeout' && /within 50 ms/.test(e.message));
+    assert.equal(await count('timeout'), 1);
   });
 
   it('reports a network failure as network_error', async () => {
