@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { duration, parseDuration, SECRET_KEY } from './schema.js';
+import { durationDefault, SECRET_KEY } from './schema.js';
 import type { SourceModule } from './source.js';
 
 export class ConfigError extends Error {
@@ -13,8 +13,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const durationDefault = (text: string) => duration.default(parseDuration(text)!);
 
 const coreShape = {
   refresh: z

@@ -24,6 +24,9 @@ export const duration = z
     return ms;
   });
 
+/** A duration with its default written the same way, e.g. durationDefault('60s'). */
+export const durationDefault = (text: string) => duration.default(parseDuration(text)!);
+
 /** A secret string: never logged; may also be given as `<key>_file`. */
 export const secret = z.string({ error: 'expected a string (or the same key with _file and a path)' }).min(1, 'must not be empty');
 

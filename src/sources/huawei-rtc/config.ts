@@ -1,9 +1,7 @@
 // huawei_rtc: config schema. Defaults follow the vendor's documented limits.
 import { z } from 'zod';
-import { duration, parseDuration, secret, sourceCommon } from '../../schema.js';
+import { durationDefault, secret, sourceCommon } from '../../schema.js';
 import { MID_TABLE, UPSTREAM_UNITS } from './units.js';
-
-const durationDefault = (text: string) => duration.default(parseDuration(text)!);
 
 const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
 const iam = z.strictObject({

@@ -1,10 +1,8 @@
 // The `wangsu_cdn:` config block: strict, every default documented here and in
 // config-section.yaml. Limits that Wangsu support can raise are configurable.
 import { z } from 'zod';
-import { duration, parseDuration, secret, sourceCommon } from '../../schema.js';
+import { durationDefault, secret, sourceCommon } from '../../schema.js';
 import { parseZoneHeader } from './time.js';
-
-const durationDefault = (text: string) => duration.default(parseDuration(text)!);
 
 const apiKeyAuth = z.strictObject({
   /** The seed's scheme: Date header, HMAC-SHA1 password, HTTP Basic. */
