@@ -70,5 +70,5 @@ export interface SourceModule<Schema extends z.ZodType = z.ZodType> {
   readonly configSchema: Schema;
   create(config: z.output<Schema>, deps: SourceDeps): Source;
   /** Starts the source's simulator on loopback for --demo. */
-  startDemo?(): Promise<DemoUpstream>;
+  startDemo?(clock?: Clock): Promise<DemoUpstream>;
 }

@@ -1,4 +1,5 @@
 // huawei_rtc: Huawei Cloud SparkRTC per-user call quality.
+import { systemClock } from '../../clock.js';
 import type { SourceModule } from '../../source.js';
 import { huaweiRtcConfig } from './config.js';
 import { HuaweiRtcSimulator } from './simulator.js';
@@ -8,13 +9,14 @@ export const huaweiRtc: SourceModule<typeof huaweiRtcConfig> = {
   name: 'huawei_rtc',
   configSchema: huaweiRtcConfig,
   create: (config, deps) => new HuaweiRtcSource(config, deps),
-  async startDemo() {
+  async startDemo(clock = systemClock) {
     // The first user of each app's first room (open since 2 minutes before start) turns bad
     // 20 s after start, for 6 of every 15 minutes, so the jitter alerts can be seen firing
     // against a baseline. Data lags 30 s (the real API: up to 5 minutes).
-    const now = Date.now();
+    const now = clock.now();
     const spikes = { fromMs: now + 20_000, everyMs: 15 * 60_000, forMs: 6 * 60_000 };
     const sim = new HuaweiRtcSimulator({
+      clock,
       world: { apps: 2, roomsPerApp: 4, maxUsers: 4, spikes, cycleMs: 20 * 60_000, openMs: 15 * 60_000, firstRoomOpensAt: now - 120_000 },
       dataLagMs: 30_000,
     });
