@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { durationDefault, SECRET_KEY } from './schema.js';
-import type { SourceModule } from './source.js';
+import { durationDefault, Secret, type SourceCommon } from './schema.js';
+import type { SourceDefinition } from './source.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -33,28 +33,28 @@ const coreSchema = z.strictObject(coreShape);
 export type CoreConfig = z.output<typeof coreSchema>;
 
 export interface Config extends CoreConfig {
-  /** Parsed config of each configured source, by source name. */
-  sources: Map<string, unknown>;
+  /** Parsed config of each configured source (common keys included), by source name. */
+  sources: Map<string, SourceCommon>;
 }
 
 export interface LoadedConfig {
   config: Config;
-  /** Every secret value, for redaction wherever text leaves the process. */
+  /** Every value the schemas mark as secret, for redaction wherever text leaves the process. */
   secrets: string[];
 }
 
-export function loadConfigFile(path: string, modules: readonly SourceModule[], env = process.env): LoadedConfig {
+export function loadConfigFile(path: string, sources: readonly SourceDefinition[], env = process.env): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err}); check --config.file`]);
   }
-  return parseConfig(text, { modules, env, name: path, baseDir: dirname(resolve(path)) });
+  return parseConfig(text, { sources, env, name: path, baseDir: dirname(resolve(path)) });
 }
 
 export interface ParseOptions {
-  modules: readonly SourceModule[];
+  sources: readonly SourceDefinition[];
   env?: NodeJS.ProcessEnv;
   /** For messages: the file name. */
   name?: string;
@@ -77,28 +77,34 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   if (!isObject(raw)) throw new ConfigError([`${name}: the top level must be a mapping of keys, not ${describe(raw)}`]);
 
   const problems: string[] = [];
-  const secrets = new Set<string>();
-  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems, secrets });
+  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const schema = z.strictObject({
     ...coreShape,
-    ...Object.fromEntries(opts.modules.map((m) => [m.name, m.configSchema.optional()])),
+    ...Object.fromEntries(opts.sources.map((d) => [d.name, d.schema.optional()])),
   });
   const result = schema.safeParse(resolved, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.flatMap(formatIssue));
   const parsed = result.data as Record<string, unknown>;
-  const sources = new Map<string, unknown>();
-  for (const m of opts.modules) if (parsed[m.name] !== undefined) sources.set(m.name, parsed[m.name]);
+  const sources = new Map<string, SourceCommon>();
+  for (const d of opts.sources) if (parsed[d.name] !== undefined) sources.set(d.name, parsed[d.name] as SourceCommon);
   const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
-  return { config: { ...core, sources }, secrets: [...secrets] };
+  return { config: { ...core, sources }, secrets: collectSecrets(parsed) };
+}
+
+/** The values of every Secret in the parsed config. */
+function collectSecrets(value: unknown, found: string[] = []): string[] {
+  if (value instanceof Secret) found.push(value.reveal());
+  else if (Array.isArray(value)) for (const v of value) collectSecrets(v, found);
+  else if (isObject(value)) for (const v of Object.values(value)) collectSecrets(v, found);
+  return found;
 }
 
 interface ResolveContext {
   env: NodeJS.ProcessEnv;
   baseDir: string;
   problems: string[];
-  secrets: Set<string>;
 }
 
 /** Substitutes ${VAR} in strings and reads *_file keys, depth first. */
@@ -116,24 +122,20 @@ function resolveValues(value: unknown, path: string[], ctx: ResolveContext): unk
         ctx.problems.push(`${here.join('.')}: set ${target} or ${key}, not both; remove one`);
         continue;
       }
-      const content = readSecretFile(resolvedValue, here, ctx);
-      if (content !== undefined) {
-        out[target] = content;
-        ctx.secrets.add(content);
-      }
+      const content = readValueFile(resolvedValue, here, ctx);
+      if (content !== undefined) out[target] = content;
       continue;
     }
-    if (SECRET_KEY.test(key) && typeof resolvedValue === 'string' && resolvedValue.length > 0) ctx.secrets.add(resolvedValue);
     out[key] = resolvedValue;
   }
   return out;
 }
 
-function readSecretFile(file: string, path: string[], ctx: ResolveContext): string | undefined {
+function readValueFile(file: string, path: string[], ctx: ResolveContext): string | undefined {
   try {
     // Trailing newlines are what editors and `echo` leave behind, never part of a credential.
     const content = readFileSync(resolve(ctx.baseDir, file), 'utf8').replace(/[\r\n]+$/, '');
-    if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the secret in it`);
+    if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the value in it`);
     return content;
   } catch (err) {
     ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? err}); create it or fix the path`);

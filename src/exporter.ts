@@ -7,22 +7,24 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { UpstreamApi } from './http.js';
+import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
-import type { SourceModule } from './source.js';
+import type { SourceDefinition } from './source.js';
+import { Account } from './upstream/account.js';
 
 export interface ExporterOptions {
   config: Config;
-  modules: readonly SourceModule[];
+  sources: readonly SourceDefinition[];
   logger: Logger;
   version: string;
   scrapeTimeoutOffsetMs: number;
   shard?: Shard;
   clock?: Clock;
   dispatcher?: Dispatcher;
+  /** Jitter of back-offs and throttle pauses; tests pin it. */
   random?: () => number;
 }
 
@@ -44,31 +46,36 @@ export class Exporter {
     setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
+    const random = opts.random ?? Math.random;
     const runners: SourceRunner[] = [];
-    for (const module of opts.modules) {
-      const sourceConfig = config.sources.get(module.name) as { enabled?: boolean } | undefined;
-      if (!sourceConfig || sourceConfig.enabled === false) continue;
-      const sourceLogger = logger.child({ source: module.name });
-      const source = module.create(sourceConfig, {
-        clock,
-        logger: sourceLogger,
-        defaultRefreshIntervalMs: config.refresh.interval,
-        shard,
-        upstream: (apiOpts) =>
-          new UpstreamApi({ ...apiOpts, source: module.name }, { dispatcher: this.dispatcher, clock, metrics: this.metrics, logger: sourceLogger }),
-      });
-      runners.push(
-        new SourceRunner(source, {
+    for (const definition of opts.sources) {
+      const sourceConfig = config.sources.get(definition.name);
+      if (!sourceConfig?.enabled) continue;
+      const { name } = definition;
+      const sourceLogger = logger.child({ source: name });
+      const runner = new SourceRunner(
+        { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
+        {
           clock,
           logger: sourceLogger,
           metrics: this.metrics,
           backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
           signal: this.shutdownSignal.signal,
-          ...(opts.random ? { random: opts.random } : {}),
-        }),
+          random,
+        },
       );
+      const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random };
+      const source = definition.create(sourceConfig, {
+        clock,
+        logger: sourceLogger,
+        shard,
+        account: (limits) => new Account(limits, accountDeps),
+        relistKeys: () => runner.relistKeys(),
+      });
+      runners.push(runner.attach(source));
     }
     this.scheduler = new Scheduler(runners, clock);
+    this.metrics.observe(() => this.scheduler.status());
     this.app = createApp({
       scheduler: this.scheduler,
       metrics: this.metrics,
@@ -109,12 +116,4 @@ export class Exporter {
     clearTimeout(timer);
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
-}
-
-export function parseListenAddress(address: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`--web.listen-address: "${address}" is not host:port; write it like ":10187" or "127.0.0.1:10187"`);
-  const host = m[1] ?? m[2];
-  return { host: host ? host : undefined, port };
 }

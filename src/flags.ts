@@ -22,9 +22,10 @@ export interface Flags {
 
 export class FlagError extends Error {}
 
-export const USAGE = `usage: rtc-cdn-exporter [flags]
+/** --help; `titles` are what the registered sources export. */
+export const usage = (titles: readonly string[]) => `usage: rtc-cdn-exporter [flags]
 
-Prometheus exporter for Huawei Cloud SparkRTC call quality and Wangsu live CDN traffic.
+Prometheus exporter for ${titles.join(', ')}.
 
 Flags:
   --config.file=PATH             Config file (YAML). Default: config.yaml
@@ -37,7 +38,7 @@ Flags:
   --shard.index=K                This replica's index, 0 to N-1, or a pod name ending in -K
                                  (a StatefulSet pod). Default: 0
   --config.check                 Validate the config file, print the verdict and exit
-  --demo                         Run against built-in simulators of both APIs on loopback
+  --demo                         Run against built-in simulators of every API on loopback
   --help                         Show this help and exit
   --version                      Print the version and exit
 

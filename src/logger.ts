@@ -1,26 +1,23 @@
-// pino JSON logs with secrets kept out: known credential fields are redacted by
-// path, and every secret value from the config is masked wherever it appears.
+// pino JSON logs with secrets kept out: the headers sources declare as
+// credentials are redacted by path, and every value the config schemas mark
+// as secret is masked wherever it appears.
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-
-const REDACT_PATHS = [
-  'authorization',
-  'headers.authorization',
-  'headers["x-auth-token"]',
-  'req.headers.authorization',
-  '*.authorization',
-  '*.password',
-  '*.token',
-  '*.api_key',
-  '*.secret_key',
-];
 
 export interface LoggerOptions {
   level: LevelWithSilent;
   /** Values never to write, whatever field they end up in. */
   secrets?: readonly string[];
+  /** Header names whose values are credentials (any case), wherever a headers object is logged. */
+  secretHeaders?: readonly string[];
   destination?: DestinationStream;
+}
+
+/** Redaction paths for credential headers: at the top, in `headers`, and one level down. */
+function redactPaths(headers: readonly string[]): string[] {
+  const names = [...new Set(['authorization', ...headers.map((h) => h.toLowerCase())])];
+  return names.flatMap((h) => [`["${h}"]`, `headers["${h}"]`, `*.headers["${h}"]`, `*["${h}"]`]);
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
@@ -31,7 +28,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       base: { name: 'rtc-cdn-exporter' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      redact: { paths: redactPaths(opts.secretHeaders ?? []), censor: '[REDACTED]' },
       hooks: {
         streamWrite(line) {
           let out = line;

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Entry point: flags, config, start, signals. Everything else lives in modules.
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfigFile, parseConfig, type LoadedConfig } from './config.js';
-import { Exporter, parseListenAddress } from './exporter.js';
-import { FlagError, parseFlags, USAGE, type Flags } from './flags.js';
+import { ConfigError, loadConfigFile, type LoadedConfig } from './config.js';
+import { startDemo } from './demo.js';
+import { Exporter } from './exporter.js';
+import { FlagError, parseFlags, usage, type Flags } from './flags.js';
+import { parseListenAddress } from './listen-address.js';
 import { createLogger } from './logger.js';
 import { createShard } from './shard.js';
-import type { DemoUpstream } from './source.js';
-import { sourceModules } from './sources/index.js';
+import { sources } from './sources/index.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (flags.help) {
-    console.log(USAGE);
+    console.log(usage(sources.map((s) => s.title)));
     return 0;
   }
   if (flags.version) {
@@ -37,10 +38,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const demos: DemoUpstream[] = [];
+  let closeDemo = async () => {};
   let loaded: LoadedConfig;
   try {
-    loaded = flags.demo ? await demoConfig(demos) : loadConfigFile(flags.configFile, sourceModules);
+    if (flags.demo) {
+      const demo = await startDemo(sources);
+      loaded = demo.loaded;
+      closeDemo = demo.close;
+    } else {
+      loaded = loadConfigFile(flags.configFile, sources);
+    }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const p of err.problems) console.error(`config error: ${p}`);
@@ -49,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   if (flags.configCheck) {
     const enabled = [...loaded.config.sources.keys()];
     console.log(`${flags.demo ? 'demo config' : flags.configFile}: OK (sources: ${enabled.join(', ') || 'none'})`);
-    await Promise.all(demos.map((d) => d.close()));
+    await closeDemo();
     return 0;
   }
 
@@ -58,10 +65,10 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets });
+  const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
   const exporter = new Exporter({
     config: loaded.config,
-    modules: sourceModules,
+    sources,
     logger,
     version,
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
@@ -76,28 +83,16 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     logger.error({ err: (err as Error).message, address: flags.listenAddress }, 'cannot listen');
     await exporter.shutdown();
-    await Promise.all(demos.map((d) => d.close()));
+    await closeDemo();
     return EXIT_RUNTIME;
   }
 
   const signal = await stopSignal;
   logger.info({ signal }, 'shutting down');
   await exporter.shutdown();
-  await Promise.all(demos.map((d) => d.close()));
+  await closeDemo();
   logger.info('stopped');
   return 0;
-}
-
-/** Starts each source's simulator on loopback and builds a config pointing at them. */
-async function demoConfig(demos: DemoUpstream[]): Promise<LoadedConfig> {
-  const raw: Record<string, unknown> = { refresh: { interval: '15s', max_scrape_wait: '5s', backoff_initial: '2s', backoff_max: '30s' } };
-  for (const m of sourceModules) {
-    if (!m.startDemo) continue;
-    const demo = await m.startDemo();
-    demos.push(demo);
-    raw[m.name] = demo.config;
-  }
-  return parseConfig(JSON.stringify(raw), { modules: sourceModules, name: 'demo config' });
 }
 
 main(process.argv.slice(2)).then(

@@ -4,13 +4,39 @@
 import type { Logger } from 'pino';
 import { sleep, type Clock } from './clock.js';
 import { assembleSource, CachedPage, renderKey, type RenderedKey } from './exposition.js';
-import { UpstreamError } from './http.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
+import { UpstreamError } from './upstream/api.js';
 
 export interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
+}
+
+/** What the core decides for a source, from its common settings. */
+export interface RunnerSettings {
+  /** The source's name: its config key and `source` label. */
+  name: string;
+  title: string;
+  /** How long a key's data stays fresh. */
+  refreshIntervalMs: number;
+  maxSeries: number;
+}
+
+/** One source's state, for self-metrics, readiness and the landing page. */
+export interface SourceStatus {
+  name: string;
+  title: string;
+  about: string;
+  /** The key list has been tried: the runner knows what it will export. */
+  ready: boolean;
+  /** The latest attempt at the key list and at every key succeeded. */
+  up: boolean;
+  keys: number;
+  withData: number;
+  failing: number;
+  /** Age of the oldest data served; a key never refreshed counts from when it appeared. */
+  dataAgeSeconds: number;
 }
 
 export interface RunnerDeps {
@@ -45,18 +71,35 @@ export class SourceRunner {
   private text = '';
   private dirty = true;
   private firstListingDone = false;
+  private relistWanted = false;
   private listingRound: Promise<void> | undefined;
+  private source!: Source;
 
   constructor(
-    readonly source: Source,
+    readonly settings: RunnerSettings,
     private readonly deps: RunnerDeps,
   ) {
-    deps.metrics.seriesDropped.inc({ source: source.name }, 0);
+    deps.metrics.seriesDropped.inc({ source: settings.name }, 0);
+  }
+
+  /** The runner is made before its source, whose deps point back at relistKeys(). */
+  attach(source: Source): this {
+    this.source = source;
+    return this;
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** The key list is read again at the next kick. */
+  relistKeys(): void {
+    this.relistWanted = true;
   }
 
   /** Starts a refresh of everything stale; resolves when those refreshes (and ones they lead to) settle. */
   kick(): Promise<void> {
-    if (this.due(this.keyList, this.source.keyListIntervalMs)) {
+    if (this.due(this.keyList, this.relistWanted ? 0 : this.source.keyListIntervalMs)) {
       // A listing round ends when the keys it found have been refreshed too, so
       // scrapes that join it mid-way wait for the same data as the one that began it.
       const round: Promise<void> = this.refreshKeyList()
@@ -76,52 +119,46 @@ export class SourceRunner {
     if (!this.dirty) return { text: this.text, changed: false };
     const rendered = new Map<string, RenderedKey>();
     for (const [key, st] of this.keys) if (st.rendered) rendered.set(key, st.rendered);
-    const page = assembleSource(rendered, this.source.maxSeries);
-    const name = this.source.name;
+    const { name, maxSeries } = this.settings;
+    const page = assembleSource(rendered, maxSeries);
     this.deps.metrics.series.set({ source: name }, page.series);
     if (page.dropped > 0) {
       this.deps.metrics.seriesDropped.inc({ source: name }, page.dropped);
-      this.deps.logger.warn({ source: name, dropped: page.dropped, max_series: this.source.maxSeries }, 'series over max_series dropped');
+      this.deps.logger.warn({ source: name, dropped: page.dropped, max_series: maxSeries }, 'series over max_series dropped');
     }
     this.text = page.text;
     this.dirty = false;
     return { text: this.text, changed: true };
   }
 
-  /** True once the key list has been tried: the runner knows what it will export. */
-  get ready(): boolean {
-    return this.firstListingDone;
-  }
-
-  /** 1 when the latest attempt at the key list and at every key succeeded. */
-  get up(): boolean {
-    if (this.keyList.lastSuccess === undefined || this.keyList.lastAttemptFailed) return false;
-    for (const st of this.keys.values()) if (st.lastAttemptFailed) return false;
-    return true;
-  }
-
-  /** Age of the oldest data served, in seconds; a key never refreshed counts from when it appeared. */
-  dataAgeSeconds(): number {
+  status(): SourceStatus {
     const now = this.deps.clock.now();
-    let oldest = now;
-    for (const st of this.keys.values()) oldest = Math.min(oldest, st.lastSuccess ?? st.since);
-    return (now - oldest) / 1000;
-  }
-
-  status(): { keys: number; withData: number; failing: number; up: boolean; dataAgeSeconds: number } {
     let failing = 0;
     let withData = 0;
+    let oldest = now;
     for (const st of this.keys.values()) {
       if (st.lastAttemptFailed) failing++;
       if (st.rendered) withData++;
+      oldest = Math.min(oldest, st.lastSuccess ?? st.since);
     }
-    return { keys: this.keys.size, withData, failing, up: this.up, dataAgeSeconds: this.dataAgeSeconds() };
+    const listed = this.keyList.lastSuccess !== undefined && !this.keyList.lastAttemptFailed;
+    return {
+      name: this.settings.name,
+      title: this.settings.title,
+      about: this.source.describe(),
+      ready: this.firstListingDone,
+      up: listed && failing === 0,
+      keys: this.keys.size,
+      withData,
+      failing,
+      dataAgeSeconds: (now - oldest) / 1000,
+    };
   }
 
   private kickKeys(): Promise<void> {
     const pending: Promise<void>[] = [];
     for (const [key, st] of this.keys) {
-      if (this.due(st, this.source.refreshIntervalMs)) this.refreshKey(key, st);
+      if (this.due(st, this.settings.refreshIntervalMs)) this.refreshKey(key, st);
       if (st.inflight) pending.push(st.inflight);
     }
     return Promise.all(pending).then(() => undefined);
@@ -135,6 +172,7 @@ export class SourceRunner {
 
   private refreshKeyList(): Promise<void> {
     const { clock, signal } = this.deps;
+    this.relistWanted = false;
     return (this.keyList.inflight = (async () => {
       try {
         const listed = new Set(await this.source.listKeys({ signal, priority: this.keyList.lastSuccess ?? 0 }));
@@ -166,12 +204,12 @@ export class SourceRunner {
         st.rendered = renderKey(samples);
         this.dirty = true;
         this.succeeded(st);
-        metrics.lastRefreshSuccess.set({ source: this.source.name }, clock.now() / 1000);
+        metrics.lastRefreshSuccess.set({ source: this.settings.name }, clock.now() / 1000);
       } catch (err) {
         this.failed(st, err, key);
       } finally {
         st.inflight = undefined;
-        metrics.refreshDuration.observe({ source: this.source.name }, (performance.now() - started) / 1000);
+        metrics.refreshDuration.observe({ source: this.settings.name }, (performance.now() - started) / 1000);
       }
     })();
   }
@@ -192,7 +230,7 @@ export class SourceRunner {
     const e = err instanceof UpstreamError ? err : undefined;
     this.deps.logger.error(
       {
-        source: this.source.name,
+        source: this.settings.name,
         key,
         api: e?.api,
         outcome: e?.outcome ?? 'error',
@@ -251,7 +289,7 @@ export class Scheduler {
     return this.page;
   }
 
-  get ready(): boolean {
-    return this.runners.every((r) => r.ready);
+  status(): SourceStatus[] {
+    return this.runners.map((r) => r.status());
   }
 }

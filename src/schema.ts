@@ -1,5 +1,7 @@
 // Zod building blocks shared by the core config and every source's config.
+import { inspect } from 'node:util';
 import { z } from 'zod';
+import type { AccountLimits } from './upstream/account.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(?:(\d+)(ms|s|m|h|d))+$/;
@@ -27,17 +29,93 @@ export const duration = z
 /** A duration with its default written the same way, e.g. durationDefault('60s'). */
 export const durationDefault = (text: string) => duration.default(parseDuration(text)!);
 
+/**
+ * A credential from the config. It prints as [REDACTED] however it is logged
+ * or serialised; code that needs the value calls reveal(). The config loader
+ * collects every Secret it parsed, so logs mask the value wherever it appears.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[REDACTED]';
+  }
+  toJSON(): string {
+    return '[REDACTED]';
+  }
+  [inspect.custom](): string {
+    return '[REDACTED]';
+  }
+}
+
 /** A secret string: never logged; may also be given as `<key>_file`. */
-export const secret = z.string({ error: 'expected a string (or the same key with _file and a path)' }).min(1, 'must not be empty');
+export const secret = z
+  .string({ error: 'expected a string (or the same key with _file and a path)' })
+  .min(1, 'must not be empty')
+  .transform((v) => new Secret(v));
 
 /** Keys every source accepts, whatever API it talks to. */
 export const sourceCommon = {
   enabled: z.boolean().default(true),
   /** Upper bound on the series this source exposes; the excess is dropped and counted. */
   max_series: z.number().int().positive().default(200_000),
-  /** How long a refreshed key's data is fresh before a scrape refreshes it again. */
+  /** How long a refreshed key's data is fresh before a scrape refreshes it again (default: refresh.interval). */
   refresh_interval: duration.optional(),
 };
 
-/** Names of config keys whose values are secrets (redacted from logs wherever they appear). */
-export const SECRET_KEY = /(password|secret|token|api_key|secret_key)$/;
+export interface SourceCommon {
+  enabled: boolean;
+  max_series: number;
+  refresh_interval: number | undefined;
+}
+
+export interface BudgetDefaults {
+  requests: number;
+  window: string;
+  api_requests?: number;
+  api_window?: string;
+  concurrency: number;
+  throttle_pause_min: string;
+  throttle_pause_max: string;
+}
+
+/**
+ * The `budget:` block, the same keys for every vendor account: `requests` per
+ * `window` for the account, optionally `api_requests` per `api_window` for each
+ * API, `concurrency`, and the random pause after a throttle answer.
+ */
+export function budgetSchema(d: BudgetDefaults) {
+  const count = z.number().int().positive();
+  return z
+    .strictObject({
+      requests: count.default(d.requests),
+      window: durationDefault(d.window),
+      api_requests: d.api_requests === undefined ? count.optional() : count.default(d.api_requests),
+      api_window: d.api_window === undefined ? duration.optional() : durationDefault(d.api_window),
+      concurrency: count.default(d.concurrency),
+      throttle_pause_min: durationDefault(d.throttle_pause_min),
+      throttle_pause_max: durationDefault(d.throttle_pause_max),
+    })
+    .prefault({})
+    .refine((b) => b.throttle_pause_min <= b.throttle_pause_max, { message: 'throttle_pause_min must not exceed throttle_pause_max', path: ['throttle_pause_min'] });
+}
+
+export type BudgetConfig = z.output<ReturnType<typeof budgetSchema>>;
+
+/** A parsed `budget:` block as the limits of a vendor account. */
+export function accountLimits(b: BudgetConfig): AccountLimits {
+  return {
+    requests: b.requests,
+    windowMs: b.window,
+    apiRequests: b.api_requests,
+    apiWindowMs: b.api_window,
+    concurrency: b.concurrency,
+    throttlePauseMinMs: b.throttle_pause_min,
+    throttlePauseMaxMs: b.throttle_pause_max,
+  };
+}

@@ -2,6 +2,7 @@
 // Upstream data is rendered elsewhere (exposition.ts): prom-client is too slow
 // for 100k labelled series per refresh.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SourceStatus } from './scheduler.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 
 export const PREFIX = 'rtc_cdn_exporter_';
@@ -19,14 +20,19 @@ export class SelfMetrics {
   readonly seriesDropped: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
+  private statusOf: () => readonly SourceStatus[] = () => [];
 
   constructor(version: string, shard: Shard = SINGLE_SHARD) {
     const registers = [this.registry];
+    const self = this;
     this.up = new Gauge({
       name: `${PREFIX}up`,
       help: '1 when the last refresh of every key of the source (and its discovery) succeeded, else 0.',
       labelNames: ['source'],
       registers,
+      collect() {
+        for (const s of self.statusOf()) this.set({ source: s.name }, s.up ? 1 : 0);
+      },
     });
     this.refreshDuration = new Histogram({
       name: `${PREFIX}refresh_duration_seconds`,
@@ -46,6 +52,9 @@ export class SelfMetrics {
       help: 'Age of the oldest data the source serves (time since its key was last refreshed successfully).',
       labelNames: ['source'],
       registers,
+      collect() {
+        for (const s of self.statusOf()) this.set({ source: s.name }, s.dataAgeSeconds);
+      },
     });
     this.apiRequests = new Counter({
       name: `${PREFIX}api_requests_total`,
@@ -98,5 +107,10 @@ export class SelfMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
       this.registry.removeSingleMetric(name);
     }
+  }
+
+  /** Where `up` and `data_age_seconds` are read from at each collection. */
+  observe(statusOf: () => readonly SourceStatus[]): void {
+    this.statusOf = statusOf;
   }
 }

@@ -1,12 +1,14 @@
 // The contract between the core and an upstream API. A source knows its API
-// (auth, request shapes, limits, units); the core knows scheduling, caching,
-// rendering and serving. Adding an API means one folder under src/sources/
-// and one line in src/sources/index.ts.
+// (auth, request shapes, limits, units); the core knows its identity, common
+// settings, accounts, scheduling, caching, rendering and serving. Adding an API
+// is one folder under src/sources/ whose index.ts calls defineSource(), and one
+// line in src/sources/index.ts.
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from './clock.js';
-import type { UpstreamApiFactory } from './http.js';
+import { sourceCommon, type SourceCommon } from './schema.js';
 import type { Shard } from './shard.js';
+import type { Account, AccountLimits } from './upstream/account.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -31,30 +33,27 @@ export interface RefreshContext {
   readonly priority: number;
 }
 
+/** What only a source can know: its keys, how to refresh one, how to describe itself. */
 export interface Source {
-  /** The config key and the `source` label of self-metrics, e.g. "huawei_rtc". */
-  readonly name: string;
-  /** How long a key's data stays fresh. */
-  readonly refreshIntervalMs: number;
   /** How often the key list is re-read (discovery). */
   readonly keyListIntervalMs: number;
-  readonly maxSeries: number;
   /** The units of refresh: one room, one batch of domains. A key that disappears loses its series. */
   listKeys(ctx: RefreshContext): Promise<string[]>;
   /** The current samples of one key; throw (ideally an UpstreamError) to keep the last good data. */
   refresh(key: string, ctx: RefreshContext): Promise<Sample[]>;
-  /** Extra text about the source for the landing page (no secrets). */
-  describe?(): string;
+  /** One line about the source for the landing page (no secrets). */
+  describe(): string;
 }
 
 export interface SourceDeps {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly upstream: UpstreamApiFactory;
-  /** refresh.interval from the core config, for sources that set none of their own. */
-  readonly defaultRefreshIntervalMs: number;
-  /** Which rooms / domains this replica owns, and its share of account-wide budgets. */
+  /** Which rooms / domains this replica owns. */
   readonly shard: Shard;
+  /** A vendor account: its APIs share these limits (this shard's share of them). */
+  account(limits: AccountLimits): Account;
+  /** Asks for the key list to be read again at the next scrape, not after keyListIntervalMs. */
+  relistKeys(): void;
 }
 
 /** A running simulator of a source's API and the source config that points at it. */
@@ -64,11 +63,55 @@ export interface DemoUpstream {
   close(): Promise<void>;
 }
 
-export interface SourceModule<Schema extends z.ZodType = z.ZodType> {
-  /** The config key; also the source's name. */
+/** The settings every source has; the core reads them, the source never needs to. */
+export type SourceConfig<Own> = Own & SourceCommon;
+
+export interface SourceDefinition<Own = unknown> {
+  /** The config key and the `source` label of self-metrics, e.g. "huawei_rtc". */
   readonly name: string;
-  readonly configSchema: Schema;
-  create(config: z.output<Schema>, deps: SourceDeps): Source;
-  /** Starts the source's simulator on loopback for --demo. */
-  startDemo?(clock?: Clock): Promise<DemoUpstream>;
+  /** What it exports, for --help and the landing page, e.g. "Huawei Cloud SparkRTC call quality". */
+  readonly title: string;
+  /** Every family the source exports starts with this. */
+  readonly metricPrefix: string;
+  /** Request headers that carry credentials: redacted wherever a log line would show them. */
+  readonly secretHeaders: readonly string[];
+  /** The source's config block, common keys included. */
+  readonly schema: z.ZodType<SourceConfig<Own>>;
+  create(config: SourceConfig<Own>, deps: SourceDeps): Source;
+  /**
+   * Starts the source's simulator on loopback for --demo and tests. It must
+   * reach the simulator through a dynamic import(), so that a production start
+   * never loads one.
+   */
+  startDemo(clock?: Clock): Promise<DemoUpstream>;
+}
+
+export interface SourceSpec<Shape extends z.core.$ZodLooseShape, Own> {
+  name: string;
+  title: string;
+  metricPrefix: string;
+  secretHeaders: readonly string[];
+  /** The source's own config keys; `enabled`, `max_series` and `refresh_interval` are added. */
+  config: Shape;
+  /** Rules across keys, reported like schema errors. */
+  check?: (config: z.output<z.ZodObject<Shape>>, ctx: z.core.$RefinementCtx) => void;
+  /** The parsed config as the source wants it (defaults that depend on other keys). */
+  normalize?: (config: z.output<z.ZodObject<Shape>>) => Own;
+  create(config: SourceConfig<Own>, deps: SourceDeps): Source;
+  startDemo(clock?: Clock): Promise<DemoUpstream>;
+}
+
+/** Defines a source: the core wraps its config with the common keys and owns its identity. */
+export function defineSource<Shape extends z.core.$ZodLooseShape, Own = z.output<z.ZodObject<Shape>>>(spec: SourceSpec<Shape, Own>): SourceDefinition<Own> {
+  type Parsed = z.output<z.ZodObject<Shape>>;
+  const schema = z
+    .strictObject({ ...spec.config, ...sourceCommon })
+    .superRefine((c, ctx) => spec.check?.(c as Parsed, ctx))
+    .transform((c): SourceConfig<Own> => {
+      const { enabled, max_series, refresh_interval } = c as SourceCommon;
+      const own = spec.normalize ? spec.normalize(c as Parsed) : (c as unknown as Own);
+      return { ...own, enabled, max_series, refresh_interval };
+    });
+  const { config: _shape, check: _check, normalize: _normalize, ...identity } = spec;
+  return { ...identity, schema: schema as unknown as z.ZodType<SourceConfig<Own>> };
 }

@@ -1,10 +1,7 @@
 // The sources this build knows. Adding an upstream API = a folder beside this
-// file and one line here.
-import type { SourceModule } from '../source.js';
+// file (see the README's "Adding a source") and one line here.
+import type { SourceDefinition } from '../source.js';
 import { huaweiRtc } from './huawei-rtc/index.js';
-import { wangsuCdnModule } from './wangsu-cdn/index.js';
+import { wangsuCdn } from './wangsu-cdn/index.js';
 
-export const sourceModules: readonly SourceModule[] = [
-  huaweiRtc as SourceModule,
-  wangsuCdnModule as SourceModule,
-];
+export const sources: readonly SourceDefinition[] = [huaweiRtc, wangsuCdn];

@@ -1,12 +1,12 @@
 // The SparkRTC data APIs this exporter uses: room listing and qos/details,
 // each page one budgeted request.
 import { z } from 'zod';
-import { Budget, ConcurrencyLimit, SlidingWindow } from '../../budget.js';
-import type { UpstreamApi, UpstreamRequest, UpstreamResponse } from '../../http.js';
+import { accountLimits } from '../../schema.js';
 import type { RefreshContext, SourceDeps } from '../../source.js';
+import type { UpstreamApi, UpstreamRequest, UpstreamResponse } from '../../upstream/api.js';
 import type { HuaweiRtcConfig } from './config.js';
-import { classifyHuawei } from './errors.js';
 import { Credentials } from './credentials.js';
+import { HUAWEI_ERRORS } from './errors.js';
 
 const id = z.union([z.string(), z.number()]).transform(String);
 
@@ -57,22 +57,11 @@ export class HuaweiRtcClient {
     private readonly cfg: HuaweiRtcConfig,
     private readonly deps: SourceDeps,
   ) {
-    // One budget for the account: every statistical API counts against the same 30/min,
-    // divided between shards so that the replicas together stay under it.
-    const { shard } = deps;
-    const budget = new Budget(deps.clock, [
-      new SlidingWindow(shard.share(cfg.budget.requests_per_minute), 60_000),
-      new ConcurrencyLimit(shard.share(cfg.budget.concurrency)),
-    ]);
-    const common = {
-      budget,
-      requestIdHeader: 'X-Request-Id',
-      classify: classifyHuawei,
-      defaultThrottlePauseMs: cfg.budget.throttle_pause,
-      timeoutMs: cfg.request_timeout,
-    };
-    this.qos = deps.upstream({ ...common, api: 'qos_details' });
-    this.rooms = deps.upstream({ ...common, api: 'rooms' });
+    // One account: every statistical API counts against the same 30/min.
+    const account = deps.account(accountLimits(cfg.budget));
+    const api = (name: string) => account.api({ name, vendor: HUAWEI_ERRORS, timeoutMs: cfg.request_timeout });
+    this.qos = api('qos_details');
+    this.rooms = api('rooms');
     this.credentials = new Credentials(cfg, deps);
   }
 

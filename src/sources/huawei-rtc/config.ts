@@ -1,7 +1,7 @@
 // huawei_rtc: config schema. Defaults follow the vendor's documented limits.
 import { z } from 'zod';
-import { durationDefault, secret, sourceCommon } from '../../schema.js';
-import { MID_TABLE, UPSTREAM_UNITS } from './units.js';
+import { budgetSchema, durationDefault, secret } from '../../schema.js';
+import { MID_TABLE, UPSTREAM_UNITS } from './families.js';
 
 const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
 const iam = z.strictObject({
@@ -32,7 +32,6 @@ const app = z.strictObject({
 });
 
 export const huaweiRtcConfig = z.strictObject({
-  ...sourceCommon,
   endpoint: z.url().default('https://rtc-api.myhuaweicloud.com'),
   project_id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a project id has letters, digits, _ and - only'),
   auth,
@@ -49,15 +48,8 @@ export const huaweiRtcConfig = z.strictObject({
   max_pages: z.number().int().min(1).default(20),
   /** How often running rooms are re-listed. */
   discovery_interval: durationDefault('2m'),
-  budget: z
-    .strictObject({
-      /** Statistical-analysis APIs: 30 requests per minute per account (vendor limit). */
-      requests_per_minute: z.number().int().min(1).default(30),
-      concurrency: z.number().int().min(1).default(4),
-      /** Pause after APIGW.0308 (throttled). */
-      throttle_pause: durationDefault('60s'),
-    })
-    .prefault({}),
+  /** Statistical-analysis APIs: 30 requests per minute per account (vendor limit); pause after APIGW.0308. */
+  budget: budgetSchema({ requests: 30, window: '1m', concurrency: 4, throttle_pause_min: '60s', throttle_pause_max: '60s' }),
   request_timeout: durationDefault('30s'),
   /** Upstream unit per mid, where the vendor's differs from the table (see README). */
   units: z

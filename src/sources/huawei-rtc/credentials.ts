@@ -1,12 +1,11 @@
 // The three ways to authenticate to SparkRTC: AK/SK signing, a static token,
 // or a token obtained from IAM with user/password and renewed before expiry.
 import { z } from 'zod';
-import { Budget, ConcurrencyLimit, SlidingWindow } from '../../budget.js';
-import { UpstreamError, type UpstreamApi, type UpstreamResponse } from '../../http.js';
 import type { RefreshContext, SourceDeps } from '../../source.js';
+import { UpstreamError, type UpstreamApi, type UpstreamResponse } from '../../upstream/api.js';
 import { signRequest, type SignableRequest } from './auth.js';
 import type { HuaweiRtcConfig } from './config.js';
-import { classifyHuawei } from './errors.js';
+import { HUAWEI_ERRORS } from './errors.js';
 
 /** Adds authentication headers to a request, at the moment it is sent. */
 export type Authorizer = (req: SignableRequest) => Record<string, string>;
@@ -29,15 +28,9 @@ export class Credentials {
     private readonly deps: SourceDeps,
   ) {
     if (cfg.auth.iam) {
-      this.iamApi = deps.upstream({
-        api: 'iam_token',
-        // A token lasts a day: more than a few requests a minute means something is wrong.
-        budget: new Budget(deps.clock, [new SlidingWindow(5, 60_000), new ConcurrencyLimit(1)]),
-        requestIdHeader: 'X-Request-Id',
-        classify: classifyHuawei,
-        defaultThrottlePauseMs: 60_000,
-        timeoutMs: cfg.request_timeout,
-      });
+      // IAM is an account of its own. A token lasts a day: more than a few requests a minute means something is wrong.
+      const iamAccount = deps.account({ requests: 5, windowMs: 60_000, concurrency: 1, throttlePauseMinMs: 60_000, throttlePauseMaxMs: 60_000 });
+      this.iamApi = iamAccount.api({ name: 'iam_token', vendor: HUAWEI_ERRORS, timeoutMs: cfg.request_timeout });
     }
   }
 
@@ -46,9 +39,9 @@ export class Credentials {
     if (auth.aksk) {
       const { access_key, secret_key } = auth.aksk;
       return (req) =>
-        signRequest({ ...req, headers: { ...req.headers, Host: req.url.host, 'X-Project-Id': project_id } }, access_key, secret_key, this.deps.clock.now());
+        signRequest({ ...req, headers: { ...req.headers, Host: req.url.host, 'X-Project-Id': project_id } }, access_key, secret_key.reveal(), this.deps.clock.now());
     }
-    const token = auth.token ?? (await this.iamToken(ctx)).value;
+    const token = auth.token?.reveal() ?? (await this.iamToken(ctx)).value;
     return (req) => ({ ...req.headers, 'X-Auth-Token': token });
   }
 
@@ -70,7 +63,7 @@ export class Credentials {
     const issuedAt = this.deps.clock.now();
     const body = JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { domain: { name: iam.domain }, name: iam.user, password: iam.password } } },
+        identity: { methods: ['password'], password: { user: { domain: { name: iam.domain }, name: iam.user, password: iam.password.reveal() } } },
         scope: { project: { id: this.cfg.project_id } },
       },
     });

@@ -1,42 +1,28 @@
-// Turns SparkRTC / API Gateway error answers into classified errors with a
-// message that tells the operator what to do.
-import { z } from 'zod';
-import { UpstreamError, type Outcome, type UpstreamResponse } from '../../http.js';
+// What SparkRTC and its API Gateway answer when something is wrong: each code
+// with what it means for the operator. The core's classifier applies it.
+import type { VendorErrors } from '../../upstream/classify.js';
 
-const errorBody = z.looseObject({ error_code: z.string(), error_msg: z.string().optional() });
-
-const HINTS: Record<string, string> = {
-  'APIGW.0301': 'IAM rejected the credentials: check the AK/SK or token',
-  'APIGW.0303': 'the request date is more than 15 minutes off: check the clock of this host',
-  'APIGW.0308': 'throttled: the account is over its request budget; lower budget.requests_per_minute if other clients share it',
-  'APIGW.0101': 'API not found: check endpoint and project_id',
-  'RTC.00001001': 'unauthorized: check the credentials and the IAM permissions for RTC',
-  'DATA.100011001': 'a mandatory parameter is missing (exporter bug: please report)',
-  'RTC.00001002': 'malformed request (exporter bug: please report)',
-  'RTC.00001003': 'invalid parameter value: check app_id, room ids and mids in the config',
-  'RTC.00001004': 'invalid parameter combination: check the config filters',
-  'RTC.00001005': 'a mandatory parameter is missing (exporter bug: please report)',
+export const HUAWEI_ERRORS: VendorErrors = {
+  vendor: 'Huawei Cloud',
+  requestIdHeader: 'X-Request-Id',
+  read: (body) => ({
+    code: typeof body.error_code === 'string' ? body.error_code : undefined,
+    message: typeof body.error_msg === 'string' ? body.error_msg : undefined,
+  }),
+  codes: {
+    'APIGW.0301': { outcome: 'auth_error', meaning: 'IAM rejected the credentials: check the AK/SK or token' },
+    'APIGW.0303': { outcome: 'auth_error', meaning: 'the request date is more than 15 minutes off: check the clock of this host' },
+    'APIGW.0308': {
+      outcome: 'throttled',
+      meaning: 'throttled: the account is over its request budget; lower huawei_rtc.budget.requests if other clients share it',
+    },
+    'APIGW.0101': { outcome: 'client_error', meaning: 'API not found: check endpoint and project_id' },
+    'RTC.00001001': { outcome: 'auth_error', meaning: 'unauthorized: check the credentials and the IAM permissions for RTC' },
+    'DATA.100011001': { outcome: 'client_error', meaning: 'a mandatory parameter is missing (exporter bug: please report)' },
+    'RTC.00001002': { outcome: 'client_error', meaning: 'malformed request (exporter bug: please report)' },
+    'RTC.00001003': { outcome: 'client_error', meaning: 'invalid parameter value: check app_id, room ids and mids in the config' },
+    'RTC.00001004': { outcome: 'client_error', meaning: 'invalid parameter combination: check the config filters' },
+    'RTC.00001005': { outcome: 'client_error', meaning: 'a mandatory parameter is missing (exporter bug: please report)' },
+    'RTC.00002*': { outcome: 'server_error', meaning: 'internal error at Huawei Cloud; retried with back-off' },
+  },
 };
-
-function outcomeFor(status: number, code: string | undefined): Exclude<Outcome, 'success'> {
-  if (code === 'APIGW.0308' || status === 429) return 'throttled';
-  if (code === 'APIGW.0301' || code === 'APIGW.0303' || code === 'RTC.00001001' || status === 401 || status === 403) return 'auth_error';
-  if (status >= 500 || code?.startsWith('RTC.00002')) return 'server_error';
-  return 'client_error';
-}
-
-/** Classification hook for UpstreamApi: undefined for a 2xx answer. */
-export function classifyHuawei(res: UpstreamResponse): UpstreamError | undefined {
-  if (res.status >= 200 && res.status < 300) return undefined;
-  let code: string | undefined;
-  let msg: string | undefined;
-  try {
-    const parsed = errorBody.safeParse(JSON.parse(res.body));
-    if (parsed.success) ({ error_code: code, error_msg: msg } = parsed.data);
-  } catch {
-    // Not JSON (a proxy's HTML page): the status alone classifies it.
-  }
-  const hint = (code && HINTS[code]) ?? (code?.startsWith('RTC.00002') ? 'internal error at Huawei Cloud; retried with back-off' : undefined);
-  const parts = [`HTTP ${res.status}`, code, msg?.slice(0, 200), hint].filter(Boolean);
-  return new UpstreamError({ outcome: outcomeFor(res.status, code), message: parts.join(': '), status: res.status, code, requestId: res.requestId });
-}

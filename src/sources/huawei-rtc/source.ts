@@ -3,7 +3,7 @@
 import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
 import { HuaweiRtcClient, type QosEntry } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
-import { buildMidFamilies, convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY, type MidFamily } from './units.js';
+import { buildMidFamilies, convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY, type MidFamily } from './families.js';
 
 type App = HuaweiRtcConfig['apps'][number];
 
@@ -13,10 +13,7 @@ const keyOf = (appId: string, roomId: string) => `${appId}${SEP}${roomId}`;
 const DAY = 86_400_000;
 
 export class HuaweiRtcSource implements Source {
-  readonly name = 'huawei_rtc';
-  readonly refreshIntervalMs: number;
   readonly keyListIntervalMs: number;
-  readonly maxSeries: number;
   private readonly client: HuaweiRtcClient;
   private readonly families: Map<string, MidFamily>;
   private readonly apps: Map<string, App>;
@@ -25,10 +22,8 @@ export class HuaweiRtcSource implements Source {
     private readonly cfg: HuaweiRtcConfig,
     private readonly deps: SourceDeps,
   ) {
-    this.refreshIntervalMs = cfg.refresh_interval ?? deps.defaultRefreshIntervalMs;
     // Rooms listed in config never change: re-reading them daily costs nothing.
     this.keyListIntervalMs = cfg.apps.some((a) => !a.rooms) ? cfg.discovery_interval : DAY;
-    this.maxSeries = cfg.max_series;
     this.client = new HuaweiRtcClient(cfg, deps);
     this.families = buildMidFamilies(cfg.units);
     this.apps = new Map(cfg.apps.map((a) => [a.app_id, a]));
@@ -36,7 +31,7 @@ export class HuaweiRtcSource implements Source {
 
   describe(): string {
     const discovered = this.cfg.apps.filter((a) => !a.rooms).length;
-    return `${this.cfg.apps.length} app(s), ${discovered} with room discovery; budget ${this.cfg.budget.requests_per_minute}/min`;
+    return `${this.cfg.apps.length} app(s), ${discovered} with room discovery; budget ${this.cfg.budget.requests} per ${this.cfg.budget.window / 1000} s`;
   }
 
   async listKeys(ctx: RefreshContext): Promise<string[]> {

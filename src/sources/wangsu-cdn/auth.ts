@@ -1,7 +1,7 @@
 // Wangsu's two request signers, as pure functions of their inputs (the date or
 // timestamp is passed in), plus the per-second gate that AK/SK signing needs.
 import { createHash, createHmac } from 'node:crypto';
-import type { Gate } from '../../budget.js';
+import type { Gate } from '../../upstream/budget.js';
 
 export const AKSK_ALGORITHM = 'CNC-HMAC-SHA256';
 /** The SDKs' default signed headers. */

@@ -3,7 +3,7 @@
 // them; every answer goes through classification and a zod schema.
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import type { UpstreamApi, UpstreamRequest } from '../../http.js';
+import type { UpstreamApi, UpstreamRequest } from '../../upstream/api.js';
 import { httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
 import type { WangsuAuthConfig } from './config.js';
 import { formatRequestDate, formatZoneHeader, parseSliceTime } from './time.js';
@@ -75,11 +75,11 @@ const streamListSchema = z.object({
 export type Signer = (req: { method: string; url: URL; body: string; headers: Record<string, string> }) => Record<string, string>;
 
 export function createSigner(auth: WangsuAuthConfig, clock: Clock, secondGate: UniqueSecondGate | undefined): Signer {
-  if (auth.mode === 'api_key') return () => signApiKey({ username: auth.username, apiKey: auth.api_key }, httpDate(clock.now()));
+  if (auth.mode === 'api_key') return () => signApiKey({ username: auth.username, apiKey: auth.api_key.reveal() }, httpDate(clock.now()));
   return (req) => {
     const timestamp = (secondGate?.nextTimestamp(clock.now()) ?? String(Math.floor(clock.now() / 1000)));
     const headers = { ...req.headers, host: req.url.host };
-    return signAkSk({ accessKey: auth.access_key, secretKey: auth.secret_key }, { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body }, timestamp);
+    return signAkSk({ accessKey: auth.access_key, secretKey: auth.secret_key.reveal() }, { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body }, timestamp);
   };
 }
 

@@ -1,7 +1,7 @@
 // The `wangsu_cdn:` config block: strict, every default documented here and in
-// config-section.yaml. Limits that Wangsu support can raise are configurable.
+// config.example.yaml. Limits that Wangsu support can raise are configurable.
 import { z } from 'zod';
-import { durationDefault, secret, sourceCommon } from '../../schema.js';
+import { budgetSchema, durationDefault, secret } from '../../schema.js';
 import { parseZoneHeader } from './time.js';
 
 const apiKeyAuth = z.strictObject({
@@ -26,26 +26,7 @@ const domainEntry = z.strictObject({
   keyword: z.string().min(1).optional(),
 });
 
-const budget = z
-  .strictObject({
-    /** Requests per window for the whole account (every Wangsu API shares it). */
-    account_requests: z.number().int().positive().default(300),
-    account_window: durationDefault('5m'),
-    /** Requests per window for each interface (stream detail, stream list). */
-    interface_requests: z.number().int().positive().default(30),
-    interface_window: durationDefault('5m'),
-    /** Requests in flight at once; Wangsu throttles above about 10. */
-    max_concurrency: z.number().int().positive().default(10),
-    /** Pause after a throttle answer: a random wait between these two. */
-    throttle_pause_min: durationDefault('30s'),
-    throttle_pause_max: durationDefault('60s'),
-  })
-  .prefault({})
-  .refine((b) => b.throttle_pause_min <= b.throttle_pause_max, { message: 'throttle_pause_min must not exceed throttle_pause_max' });
-
-export const wangsuConfigSchema = z
-  .strictObject({
-    ...sourceCommon,
+export const wangsuConfig = z.strictObject({
     /** API host; CDNetworks accounts use https://api.cdnetworks.com. */
     endpoint: z.url().default('https://open.chinanetcenter.com'),
     auth: z.discriminatedUnion('mode', [apiKeyAuth, akskAuth]),
@@ -85,9 +66,26 @@ export const wangsuConfigSchema = z
     /** Streams per domain per request (Wangsu default 2000; support can raise it). */
     max_streams_per_domain: z.number().int().positive().default(2000),
     request_timeout: durationDefault('30s'),
-    budget,
-  })
-  .superRefine((c, ctx) => {
+    /**
+     * Wangsu allows 300 requests / 5 min per account and suggests 30 / 5 min per
+     * interface; above about 10 in flight it throttles, then every request of the
+     * account waits a random 30–60 s.
+     */
+    budget: budgetSchema({
+      requests: 300,
+      window: '5m',
+      api_requests: 30,
+      api_window: '5m',
+      concurrency: 10,
+      throttle_pause_min: '30s',
+      throttle_pause_max: '60s',
+    }),
+  });
+
+type ParsedWangsuConfig = z.output<typeof wangsuConfig>;
+
+/** Rules across keys. */
+export function checkWangsuConfig(c: ParsedWangsuConfig, ctx: z.core.$RefinementCtx): void {
     const intervalMs = c.data_interval === '1m' ? 60_000 : 300_000;
     if (c.window > 600_000) ctx.addIssue({ code: 'custom', path: ['window'], message: 'Wangsu allows at most 10m between dateFrom and dateTo' });
     if (c.window < intervalMs || c.window % intervalMs !== 0)
@@ -98,10 +96,12 @@ export const wangsuConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['stream_list_lookback'], message: 'Wangsu lists at most 3 days' });
     if (c.online_users === true && c.data_interval !== '1m')
       ctx.addIssue({ code: 'custom', path: ['online_users'], message: 'online users come with 1m slices only; set data_interval: 1m or online_users: false' });
-  })
-  .transform((c) => ({ ...c, online_users: c.online_users ?? c.data_interval === '1m' }));
+}
 
-export type WangsuConfig = z.output<typeof wangsuConfigSchema>;
+/** Defaults that depend on other keys. */
+export const normalizeWangsuConfig = (c: ParsedWangsuConfig) => ({ ...c, online_users: c.online_users ?? c.data_interval === '1m' });
+
+export type WangsuConfig = ReturnType<typeof normalizeWangsuConfig>;
 export type WangsuAuthConfig = WangsuConfig['auth'];
 export type DomainConfig = WangsuConfig['domains'][number];
 

@@ -1,7 +1,9 @@
 // The Wangsu families and the conversion of Wangsu units (MB, Mbps, both with
 // two decimals) to base units. HELP names the upstream field and conversion.
 import type { FamilySpec, Sample } from '../../source.js';
-import type { StreamState } from './counter.js';
+import type { StreamState } from './ledger.js';
+
+export const PREFIX = 'wangsu_live_';
 
 /** Wangsu's Mbps is a bit rate: SI mega, as for every network rate. */
 export const BITS_PER_MBPS = 1_000_000;

@@ -1,8 +1,9 @@
 // Request budgets for one upstream API: every call waits until each of its
-// gates (shared sliding-window rate limits, a concurrency cap, a throttle
-// pause) has room. Waiters are served lowest priority value first, so callers
-// can put the stalest data at the head of the queue.
-import type { Clock, TimerHandle } from './clock.js';
+// gates (sliding-window rate limits, a concurrency cap, a throttle pause, all
+// possibly shared with the other APIs of a vendor account) has room. Waiters
+// are served lowest priority value first, so callers can put the stalest data
+// at the head of the queue.
+import type { Clock, TimerHandle } from '../clock.js';
 
 /** A resource that a request must hold while it runs; gates may be shared between budgets. */
 export interface Gate {
@@ -98,17 +99,14 @@ export interface RunOptions {
 
 export class Budget {
   private readonly queue: Waiter[] = [];
-  private readonly pause = new Pause();
-  private readonly gates: Gate[];
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private seq = 0;
 
   constructor(
     private readonly clock: Clock,
-    gates: Gate[],
+    private readonly gates: readonly Gate[],
   ) {
-    this.gates = [this.pause, ...gates];
     for (const g of gates) g.onRelease(() => this.pump());
   }
 
@@ -120,12 +118,6 @@ export class Budget {
     } finally {
       for (const g of this.gates) g.release();
     }
-  }
-
-  /** Closes this API's queue for `ms` (vendor throttle answer). */
-  pauseFor(ms: number): void {
-    this.pause.pauseUntil(this.clock.now() + ms);
-    this.pump();
   }
 
   get waiting(): number {

@@ -1,7 +1,7 @@
 // The per-stream cursor behind wangsu_live_stream_traffic_bytes_total, and the
 // latest settled slice of each stream behind the gauges.
 //
-// Policy (README-section.md says the same):
+// Policy (the README's wangsu_cdn section says the same):
 // - A slice is counted once: when the first processed window that contains it
 //   ends after the stream's cursor. The cursor then moves to that window's end.
 // - A later revision of a slice already counted is ignored: the counter keeps
@@ -36,27 +36,6 @@ export interface StreamState {
   /** The batch key that last reported the stream: the one that exports its series. */
   ownerKey: string;
   latest: LatestSlice;
-}
-
-export interface WindowPlanInput {
-  /** End of the latest slice that may be read: floor(now − delay). */
-  targetMs: number;
-  /** End of the batch's last processed window, if any. */
-  watermarkMs: number | undefined;
-  baselineMs: number;
-  windowMs: number;
-  maxCatchUpMs: number;
-}
-
-/**
- * The next window of a batch. Normally the `windowMs` before the target; a
- * batch that fell behind (failures, throttling) steps forward from its
- * watermark one window per refresh, at most `maxCatchUpMs` back.
- */
-export function planWindow(p: WindowPlanInput): { fromMs: number; toMs: number } {
-  const behind = Math.max(p.watermarkMs ?? p.baselineMs, p.targetMs - p.maxCatchUpMs);
-  if (p.targetMs - behind > p.windowMs) return { fromMs: behind, toMs: behind + p.windowMs };
-  return { fromMs: p.targetMs - p.windowMs, toMs: p.targetMs };
 }
 
 export interface WindowResult {

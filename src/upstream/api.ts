@@ -1,11 +1,10 @@
-// Budgeted, measured HTTP calls to an upstream API. Every request waits for
+// Budgeted, measured HTTP calls to one upstream API. Every request waits for
 // its budget, is signed at send time (signatures carry a date), has a deadline
 // and a body cap, and ends in exactly one outcome label.
 import { request, type Dispatcher } from 'undici';
-import type { Logger } from 'pino';
+import type { SelfMetrics } from '../self-metrics.js';
 import type { Budget } from './budget.js';
-import type { Clock } from './clock.js';
-import type { SelfMetrics } from './self-metrics.js';
+import { classify, type VendorErrors } from './classify.js';
 
 export type Outcome =
   | 'success'
@@ -33,23 +32,25 @@ export interface UpstreamResponse {
   requestId: string | undefined;
 }
 
+export type Failure = Exclude<Outcome, 'success'>;
+
 export interface UpstreamErrorInit {
-  outcome: Exclude<Outcome, 'success'>;
+  outcome: Failure;
   message: string;
   status?: number | undefined;
   code?: string | undefined;
   requestId?: string | undefined;
-  /** How long the vendor asks us to wait (throttling). */
+  /** How long to wait before trying again (set on throttling: the account's pause). */
   retryAfterMs?: number | undefined;
 }
 
 /** A failed upstream call, classified; its message never carries credentials. */
 export class UpstreamError extends Error {
-  readonly outcome: Exclude<Outcome, 'success'>;
+  readonly outcome: Failure;
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly requestId: string | undefined;
-  readonly retryAfterMs: number | undefined;
+  retryAfterMs: number | undefined;
   api = '';
 
   constructor(init: UpstreamErrorInit) {
@@ -68,15 +69,12 @@ export interface UpstreamApiOptions {
   /** Short name for labels and logs, e.g. "qos_details". */
   api: string;
   budget: Budget;
+  vendor: VendorErrors;
   /** Whole-request deadline. */
-  timeoutMs?: number;
+  timeoutMs: number;
   maxBodyBytes?: number;
-  /** Response header carrying the vendor's request id. */
-  requestIdHeader: string;
-  /** Turns a non-2xx answer (or a 2xx error body) into an error; undefined means success. */
-  classify(res: UpstreamResponse): UpstreamError | undefined;
-  /** Pause applied on a throttle answer that names no wait. */
-  defaultThrottlePauseMs: number;
+  /** Told of every throttle answer; returns how long the account now pauses. */
+  onThrottled(retryAfterMs: number | undefined): number;
 }
 
 export interface CallOptions {
@@ -87,7 +85,7 @@ export interface CallOptions {
 export class UpstreamApi {
   constructor(
     private readonly opts: UpstreamApiOptions,
-    private readonly deps: { dispatcher: Dispatcher; clock: Clock; metrics: SelfMetrics; logger: Logger },
+    private readonly deps: { dispatcher: Dispatcher; metrics: SelfMetrics },
   ) {
     // Counters start at 0, so rate() and alerts see them before the first request or throttle.
     const labels = { source: opts.source, api: opts.api };
@@ -95,22 +93,18 @@ export class UpstreamApi {
     deps.metrics.apiThrottled.inc(labels, 0);
   }
 
-  get name(): string {
-    return this.opts.api;
-  }
-
   /**
    * Sends the request built by `build` (called when the budget grants it, so
    * signatures are fresh) and returns `parse` of the answer.
    */
   async call<T>(build: () => UpstreamRequest, parse: (res: UpstreamResponse) => T, opts: CallOptions): Promise<T> {
-    const { budget } = this.opts;
-    return budget.run(async () => {
+    const labels = { source: this.opts.source, api: this.opts.api };
+    return this.opts.budget.run(async () => {
       const started = performance.now();
       let outcome: Outcome = 'success';
       try {
         const res = await this.send(build(), opts.signal);
-        const failure = this.opts.classify(res);
+        const failure = classify(res, this.opts.vendor);
         if (failure) throw failure;
         try {
           return parse(res);
@@ -128,12 +122,11 @@ export class UpstreamApi {
         failure.api = this.opts.api;
         outcome = failure.outcome;
         if (outcome === 'throttled') {
-          this.deps.metrics.apiThrottled.inc({ source: this.opts.source, api: this.opts.api });
-          budget.pauseFor(failure.retryAfterMs ?? this.opts.defaultThrottlePauseMs);
+          this.deps.metrics.apiThrottled.inc(labels);
+          failure.retryAfterMs = this.opts.onThrottled(failure.retryAfterMs);
         }
         throw failure;
       } finally {
-        const labels = { source: this.opts.source, api: this.opts.api };
         this.deps.metrics.apiRequests.inc({ ...labels, outcome });
         this.deps.metrics.apiRequestDuration.observe(labels, (performance.now() - started) / 1000);
       }
@@ -146,7 +139,7 @@ export class UpstreamApi {
     const controller = new AbortController();
     const onShutdown = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onShutdown, { once: true });
-    const deadline = this.opts.timeoutMs ?? 30_000;
+    const deadline = this.opts.timeoutMs;
     const timer = setTimeout(() => controller.abort(new UpstreamError({ outcome: 'timeout', message: `upstream did not answer within ${deadline} ms` })), deadline);
     try {
       const res = await request(req.url, {
@@ -159,7 +152,7 @@ export class UpstreamApi {
       const body = await readCapped(res.body, this.opts.maxBodyBytes ?? 64 * 1024 * 1024);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      return { status: res.statusCode, headers, body, requestId: headers[this.opts.requestIdHeader.toLowerCase()] };
+      return { status: res.statusCode, headers, body, requestId: headers[this.opts.vendor.requestIdHeader.toLowerCase()] };
     } catch (err) {
       // undici rejects with the abort reason or with its own AbortError: the controller says which.
       if (controller.signal.aborted && controller.signal.reason instanceof UpstreamError) throw controller.signal.reason;
@@ -194,14 +187,3 @@ function toUpstreamError(err: unknown, signal: AbortSignal): UpstreamError {
   }
   return new UpstreamError({ outcome: 'network_error', message: `network error: ${e?.code ?? e?.message ?? String(err)}` });
 }
-
-/** Classification by HTTP status alone; sources refine it with the vendor's error codes. */
-export function classifyByStatus(res: UpstreamResponse): UpstreamError | undefined {
-  if (res.status >= 200 && res.status < 300) return undefined;
-  const outcome =
-    res.status === 429 ? 'throttled' : res.status === 401 || res.status === 403 ? 'auth_error' : res.status >= 500 ? 'server_error' : 'client_error';
-  return new UpstreamError({ outcome, message: `HTTP ${res.status}`, status: res.status, requestId: res.requestId });
-}
-
-/** What a source gets to build its APIs: the core wires in dispatcher, clock, metrics. */
-export type UpstreamApiFactory = (opts: Omit<UpstreamApiOptions, 'source'>) => UpstreamApi;

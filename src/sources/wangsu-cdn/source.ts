@@ -1,0 +1,156 @@
+// The Wangsu live-CDN source: keys are request batches of domains; a refresh
+// reads the next settled window of its batch, counts new slices once and
+// renders each stream's latest slice.
+import { accountLimits } from '../../schema.js';
+import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
+import { UpstreamError } from '../../upstream/api.js';
+import { UniqueSecondGate } from './auth.js';
+import { planBatches, type Batch, type DomainPlan } from './batching.js';
+import { createSigner, WangsuClient, type DataType, type StreamSeries } from './client.js';
+import { intervalMs, type WangsuConfig } from './config.js';
+import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
+import { streamSamples, wangsuFamilies, type SampleOptions } from './families.js';
+import { TrafficLedger } from './ledger.js';
+import { floorToSlice, parseZoneHeader } from './time.js';
+import { planWindow } from './window.js';
+
+export class WangsuSource implements Source {
+  readonly ledger: TrafficLedger;
+  private readonly client: WangsuClient;
+  private readonly sliceMs: number;
+  private readonly sampleOptions: SampleOptions;
+  private batches = new Map<string, Batch>();
+  /** End of each batch's last processed window. */
+  private readonly watermarks = new Map<string, number>();
+  /** Domains queried whole that Wangsu refused (too many streams): listed and split from now on. */
+  private readonly bigDomains = new Set<string>();
+
+  constructor(
+    private readonly config: WangsuConfig,
+    private readonly deps: SourceDeps,
+  ) {
+    this.sliceMs = intervalMs(config);
+    this.ledger = new TrafficLedger(this.targetMs());
+    const flow = config.data_types.includes('flow');
+    const bandwidth = config.data_types.includes('bandwidth');
+    this.sampleOptions = { families: wangsuFamilies(config.mb_bytes), mbBytes: config.mb_bytes, flow, bandwidth, online: config.online_users };
+    this.client = this.buildClient();
+  }
+
+  private buildClient(): WangsuClient {
+    const { config, deps } = this;
+    // AK/SK timestamps must be unique per second: one more gate for every API of the account.
+    const secondGate = config.auth.mode === 'aksk' ? new UniqueSecondGate() : undefined;
+    const account = deps.account({ ...accountLimits(config.budget), gates: secondGate ? [secondGate] : [] });
+    const api = (name: string) => account.api({ name, vendor: WANGSU_ERRORS, timeoutMs: config.request_timeout });
+    return new WangsuClient({
+      endpoint: config.endpoint,
+      zoneOffsetMin: parseZoneHeader(config.time_zone)!,
+      sign: createSigner(config.auth, deps.clock, secondGate),
+      detailApi: api('stream_detail'),
+      streamListApi: api('stream_list'),
+    });
+  }
+
+  get keyListIntervalMs(): number {
+    return this.config.key_list_interval;
+  }
+
+  /** End of the latest slice old enough to be settled: floor(now − delay). */
+  private targetMs(): number {
+    return floorToSlice(this.deps.clock.now() - this.config.delay, this.sliceMs);
+  }
+
+  async listKeys(ctx: RefreshContext): Promise<string[]> {
+    const c = this.config;
+    this.ledger.prune(this.targetMs(), Math.max(c.stream_ttl, c.window + c.max_catch_up) + this.sliceMs);
+    const plans: DomainPlan[] = [];
+    for (const d of c.domains) {
+      if (!this.deps.shard.owns(d.domain)) continue;
+      let streams = d.streams;
+      if (!streams && this.bigDomains.has(d.domain)) {
+        const now = this.deps.clock.now();
+        const listed = await this.client.streamList(d.domain, now - c.stream_list_lookback, now, ctx);
+        if (listed.length > c.max_streams_per_domain) streams = listed;
+        else this.bigDomains.delete(d.domain);
+        this.deps.logger.info({ domain: d.domain, streams: listed.length, split: streams !== undefined }, 'listed the streams of a big domain');
+      }
+      plans.push({ domain: d.domain, keyword: d.keyword, streams });
+    }
+    const next = new Map(planBatches(plans, { maxGroups: c.max_groups_per_request, maxStreams: c.max_streams_per_domain }).map((b) => [b.key, b]));
+    this.carryWatermarks(next);
+    this.batches = next;
+    return [...next.keys()];
+  }
+
+  /**
+   * A batch that is new because its domains were re-split starts where the
+   * old batches of its domains stopped, not from the process baseline: that
+   * would re-read up to max_catch_up of windows for nothing.
+   */
+  private carryWatermarks(next: Map<string, Batch>): void {
+    const byDomain = new Map<string, number>();
+    for (const [key, batch] of this.batches) {
+      const w = this.watermarks.get(key);
+      if (w === undefined) continue;
+      for (const g of batch.groups) byDomain.set(g.domain, Math.min(byDomain.get(g.domain) ?? Infinity, w));
+    }
+    for (const [key, batch] of next) {
+      if (this.watermarks.has(key)) continue;
+      const inherited = batch.groups.map((g) => byDomain.get(g.domain));
+      if (inherited.every((w): w is number => w !== undefined)) this.watermarks.set(key, Math.min(...inherited));
+    }
+    for (const key of this.watermarks.keys()) if (!next.has(key)) this.watermarks.delete(key);
+  }
+
+  async refresh(key: string, ctx: RefreshContext): Promise<Sample[]> {
+    const batch = this.batches.get(key);
+    if (!batch) throw new Error(`unknown batch ${key}`);
+    const c = this.config;
+    const watermarkMs = this.watermarks.get(key);
+    const { fromMs, toMs } = planWindow({
+      targetMs: this.targetMs(),
+      watermarkMs,
+      baselineMs: this.ledger.baselineMs,
+      windowMs: c.window,
+      maxCatchUpMs: c.max_catch_up,
+    });
+    // No slice has settled since the last window: the answer would be the same, so spend no request.
+    if (watermarkMs === undefined || toMs > watermarkMs) {
+      const [flow, bandwidth] = await Promise.all([this.fetch(batch, 'flow', fromMs, toMs, ctx), this.fetch(batch, 'bandwidth', fromMs, toMs, ctx)]);
+      const added = this.ledger.apply({ key, toMs, watermarkMs, flow, bandwidth });
+      this.watermarks.set(key, toMs);
+      this.deps.logger.debug({ key, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), counted_hundredths_mb: added }, 'window processed');
+    }
+    return this.ledger.visible(key, toMs, c.stream_ttl).flatMap((st) => streamSamples(st, this.sampleOptions));
+  }
+
+  private async fetch(batch: Batch, dataType: DataType, fromMs: number, toMs: number, ctx: RefreshContext): Promise<StreamSeries[] | undefined> {
+    const c = this.config;
+    if (!c.data_types.includes(dataType)) return undefined;
+    // Online users ride on one request: the bandwidth one when both types are read.
+    const online = c.online_users && (dataType === 'bandwidth' || !c.data_types.includes('bandwidth'));
+    try {
+      return await this.client.detail(
+        { fromMs, toMs, groups: batch.groups, keyword: batch.keyword, dataType, dataInterval: c.data_interval, filterEmptyStream: c.filter_empty_stream, online },
+        ctx,
+      );
+    } catch (err) {
+      if (err instanceof UpstreamError && err.code === TOO_MANY_STREAMS_CODE) this.flagBigDomains(batch);
+      throw err;
+    }
+  }
+
+  private flagBigDomains(batch: Batch): void {
+    const whole = batch.groups.filter((g) => !g.streams).map((g) => g.domain);
+    if (whole.length === 0) return;
+    for (const d of whole) this.bigDomains.add(d);
+    this.deps.relistKeys();
+    this.deps.logger.warn({ domains: whole }, 'Wangsu refused to query these domains whole (too many streams); they are listed and split at the next key listing');
+  }
+
+  describe(): string {
+    const c = this.config;
+    return `${c.endpoint} (${c.auth.mode}), ${c.domains.length} domains in ${this.batches.size} batches, ${c.data_interval} slices, delay ${c.delay / 60_000}m`;
+  }
+}
