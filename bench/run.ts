@@ -1,13 +1,11 @@
 // npm run bench: how long the core takes to render and serve 100,000 upstream
 // series, and what that costs in memory. Numbers only; nothing is asserted.
 import { request } from 'undici';
-import { z } from 'zod';
 import { parseConfig } from '../src/config.js';
 import { assembleSource, renderKey, type RenderedKey } from '../src/exposition.js';
 import { Exporter } from '../src/exporter.js';
 import { createLogger } from '../src/logger.js';
-import { sourceCommon } from '../src/schema.js';
-import type { FamilySpec, Sample, Source, SourceModule } from '../src/source.js';
+import { defineSource, type FamilySpec, type Sample, type Source } from '../src/source.js';
 
 const KEYS = 1_000;
 const PER_KEY = 100; // 100 users × 1 family… spread over 4 families below
@@ -47,16 +45,22 @@ async function main() {
 
   // 2. Serving: the exporter with a source of 100k series, scraped over loopback.
   const source: Source = {
-    name: 'bench',
-    refreshIntervalMs: 3_600_000,
     keyListIntervalMs: 3_600_000,
-    maxSeries: 1_000_000,
     listKeys: async () => keys,
     refresh: async (key) => samplesFor(key, 0),
+    describe: () => 'bench',
   };
-  const module: SourceModule = { name: 'bench', configSchema: z.strictObject({ ...sourceCommon }), create: () => source };
-  const { config } = parseConfig('bench: {}', { modules: [module] });
-  const exporter = new Exporter({ config, modules: [module], logger: createLogger({ level: 'error' }), version: 'bench', scrapeTimeoutOffsetMs: 500 });
+  const definition = defineSource({
+    name: 'bench',
+    title: 'Bench data',
+    metricPrefix: 'bench_',
+    secretHeaders: [],
+    config: {},
+    create: () => source,
+    startDemo: () => Promise.reject(new Error('no demo')),
+  });
+  const { config } = parseConfig('bench: {refresh_interval: 1h, max_series: 1000000}', { sources: [definition] });
+  const exporter = new Exporter({ config, sources: [definition], logger: createLogger({ level: 'error' }), version: 'bench', scrapeTimeoutOffsetMs: 500 });
   const addr = await exporter.listen('127.0.0.1:0');
   const url = `http://127.0.0.1:${addr.port}/metrics`;
   const heapBefore = process.memoryUsage().heapUsed;

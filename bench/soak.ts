@@ -6,7 +6,7 @@ import { huaweiSetup } from '../test/helpers/huawei.js';
 async function main() {
   const h = await huaweiSetup({
     sim: { world: { seed: 4, apps: 2, roomsPerApp: 25, maxUsers: 3, cycleMs: 40 * 60_000, openMs: 30 * 60_000 }, rateLimitPerMinute: 600 },
-    config: { discovery_interval: '1m', budget: { requests_per_minute: 600 } },
+    config: { discovery_interval: '1m', budget: { requests: 600 } },
   });
   const heap = () => {
     global.gc?.();

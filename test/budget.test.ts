@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Budget, ConcurrencyLimit, SlidingWindow } from '../src/budget.js';
+import { Budget, ConcurrencyLimit, Pause, SlidingWindow } from '../src/upstream/budget.js';
 import { ManualClock, flushMicrotasks, sleep } from '../src/clock.js';
-import { Scheduler, SourceRunner } from '../src/scheduler.js';
-import { SelfMetrics } from '../src/self-metrics.js';
-import { FakeSource, memoryLogger, sample } from './helpers/fakes.js';
+import { FakeSource, fakeRunner, sample } from './helpers/fakes.js';
 
 /** Largest number of timestamps inside any window of `windowMs`. */
 function maxInWindow(times: number[], windowMs: number): number {
@@ -38,14 +36,7 @@ describe('budget', () => {
         },
         { priority: ctx.priority, signal: ctx.signal },
       );
-    const runner = new SourceRunner(source, {
-      clock,
-      logger: memoryLogger().logger,
-      metrics: new SelfMetrics('test'),
-      backoff: { initialMs: 10_000, maxMs: 60_000 },
-      signal: new AbortController().signal,
-    });
-    const scheduler = new Scheduler([runner], clock);
+    const { scheduler } = fakeRunner(source, clock);
     // 10 simulated minutes: every 15 s, 50 scrapes at once, each waiting up to 10 s.
     for (let t = 0; t < 600_000; t += 15_000) {
       const scrapes = Array.from({ length: 50 }, () => scheduler.collect(10_000));
@@ -70,10 +61,11 @@ describe('budget', () => {
     assert.deepEqual(order, ['first', 'never-refreshed', 'stale', 'newest']);
   });
 
-  it('pauses the queue when the vendor throttles', async () => {
+  it('holds the queue while its pause gate is closed', async () => {
     const clock = new ManualClock();
-    const budget = new Budget(clock, []);
-    budget.pauseFor(30_000);
+    const pause = new Pause();
+    const budget = new Budget(clock, [pause]);
+    pause.pauseUntil(clock.now() + 30_000);
     let ran = false;
     const p = budget.run(async () => void (ran = true));
     await clock.advance(29_999);

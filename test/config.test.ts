@@ -5,30 +5,34 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
-import { secret, sourceCommon } from '../src/schema.js';
-import type { SourceModule } from '../src/source.js';
-import { sourceModules } from '../src/sources/index.js';
+import { secret, type Secret } from '../src/schema.js';
+import { defineSource } from '../src/source.js';
+import { sources } from '../src/sources/index.js';
 import { EXAMPLE_ENV } from './helpers/example-env.js';
 
 // A stand-in source schema, so the tests do not depend on a real source's keys.
-const demoModule: SourceModule = {
+const demoSource = defineSource({
   name: 'demo_cdn',
-  configSchema: z.strictObject({
-    ...sourceCommon,
+  title: 'Demo CDN',
+  metricPrefix: 'demo_',
+  secretHeaders: [],
+  config: {
     endpoint: z.url(),
     auth: z.strictObject({ username: z.string(), api_key: secret }),
     domains: z.array(z.string()).min(1),
-  }),
+  },
   create: () => {
     throw new Error('not used');
   },
-};
-const modules = [demoModule];
+  startDemo: () => Promise.reject(new Error('not used')),
+});
+type DemoConfig = { auth: { username: string; api_key: Secret }; max_series: number; enabled: boolean };
+const modules = [demoSource];
 
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir?: string): string[] {
   try {
-    parseConfig(text, { modules, env, name: 'config.yaml', ...(baseDir ? { baseDir } : {}) });
+    parseConfig(text, { sources: modules, env, name: 'config.yaml', ...(baseDir ? { baseDir } : {}) });
   } catch (err) {
     assert.ok(err instanceof ConfigError, `not a ConfigError: ${err}`);
     return err.problems;
@@ -47,12 +51,12 @@ demo_cdn:
 
 describe('config', () => {
   it('accepts a valid file, substitutes variables and applies defaults', () => {
-    const { config, secrets } = parseConfig(VALID, { modules, env: { DEMO_API_KEY: 'k-123456' } });
+    const { config, secrets } = parseConfig(VALID, { sources: modules, env: { DEMO_API_KEY: 'k-123456' } });
     assert.equal(config.refresh.interval, 60_000);
     assert.equal(config.refresh.max_scrape_wait, 10_000);
     assert.equal(config.shutdown_timeout, 10_000);
-    const demo = config.sources.get('demo_cdn') as { auth: { api_key: string }; max_series: number; enabled: boolean };
-    assert.equal(demo.auth.api_key, 'k-123456');
+    const demo = config.sources.get('demo_cdn') as unknown as DemoConfig;
+    assert.equal(demo.auth.api_key.reveal(), 'k-123456');
     assert.equal(demo.max_series, 200_000);
     assert.equal(demo.enabled, true);
     assert.deepEqual(secrets, ['k-123456']);
@@ -65,9 +69,9 @@ describe('config', () => {
   });
 
   it('uses ${VAR:-default} when the variable is unset, and $$ for a literal dollar', () => {
-    const { config } = parseConfig(`refresh:\n  interval: \${INTERVAL:-90s}\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: "a$$b", api_key: kkkk}\n  domains: [d]\n`, { modules, env: {} });
+    const { config } = parseConfig(`refresh:\n  interval: \${INTERVAL:-90s}\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: "a$$b", api_key: kkkk}\n  domains: [d]\n`, { sources: modules, env: {} });
     assert.equal(config.refresh.interval, 90_000);
-    assert.equal((config.sources.get('demo_cdn') as { auth: { username: string } }).auth.username, 'a$b');
+    assert.equal((config.sources.get('demo_cdn') as unknown as DemoConfig).auth.username, 'a$b');
   });
 
   it('rejects an unknown key with its full path', () => {
@@ -100,7 +104,7 @@ describe('config', () => {
     const path = join(dir, 'config.yaml');
     writeFileSync(path, VALID.replace('api_key: ${DEMO_API_KEY}', 'api_key_file: key.txt'));
     const { config, secrets } = loadConfigFile(path, modules, {});
-    assert.equal((config.sources.get('demo_cdn') as { auth: { api_key: string } }).auth.api_key, 'from-file-secret');
+    assert.equal((config.sources.get('demo_cdn') as unknown as DemoConfig).auth.api_key.reveal(), 'from-file-secret');
     assert.deepEqual(secrets, ['from-file-secret']);
 
     assert.match(problems(VALID.replace('api_key: ${DEMO_API_KEY}', 'api_key_file: missing.txt'), {}, dir)[0]!, /^demo_cdn\.auth\.api_key_file: cannot read file missing\.txt \(ENOENT\); create it or fix the path$/);
@@ -120,8 +124,8 @@ describe('config', () => {
   });
 
   it('keeps config.example.yaml valid', () => {
-    const { config } = loadConfigFile(new URL('../../config.example.yaml', import.meta.url).pathname, sourceModules, EXAMPLE_ENV);
+    const { config } = loadConfigFile(new URL('../../config.example.yaml', import.meta.url).pathname, sources, EXAMPLE_ENV);
     assert.ok(config.refresh.interval > 0);
-    assert.deepEqual([...config.sources.keys()], sourceModules.map((m) => m.name), 'a source has no block in config.example.yaml');
+    assert.deepEqual([...config.sources.keys()], sources.map((m) => m.name), 'a source has no block in config.example.yaml');
   });
 });

@@ -150,7 +150,8 @@ describe('end to end with a real Prometheus', () => {
     });
     console.log(`alerts fired: ${[...firing.keys()].sort().join(', ')}`);
     const jitter = firing.get('RtcAudioJitterSpike')!;
-    assert.equal(jitter.uid, '10000', 'the demo spikes user 10000');
+    // User 10000's bad network shows in its own downlink and in every peer's downlink from it.
+    assert.ok(jitter.uid === '10000' || jitter.peerid === '10000', `the demo spikes user 10000, not ${JSON.stringify(jitter)}`);
     assert.equal(jitter.severity, 'critical');
     assert.equal(firing.get('LiveStreamBandwidthSpike')!.stream, 'live/channel-01');
   });

@@ -7,7 +7,7 @@ import { it } from 'node:test';
 import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
-import { sourceModules } from '../src/sources/index.js';
+import { sources } from '../src/sources/index.js';
 import { memoryLogger } from './helpers/fakes.js';
 
 const GOLDEN = new URL('../../test/golden/demo-metrics.prom', import.meta.url);
@@ -15,12 +15,12 @@ const START = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 it('the demo page at a fixed seed and fake clock is unchanged (golden)', async () => {
   const clock = new ManualClock(START);
-  const demos = await Promise.all(sourceModules.map((m) => m.startDemo!(clock)));
+  const demos = await Promise.all(sources.map((m) => m.startDemo!(clock)));
   try {
     const raw: Record<string, unknown> = { refresh: { interval: '15s', max_scrape_wait: '5s', backoff_initial: '2s', backoff_max: '30s' } };
-    sourceModules.forEach((m, i) => (raw[m.name] = demos[i]!.config));
-    const { config } = parseConfig(JSON.stringify(raw), { modules: sourceModules, name: 'demo config' });
-    const exporter = new Exporter({ config, modules: sourceModules, logger: memoryLogger().logger, version: 'golden', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
+    sources.forEach((m, i) => (raw[m.name] = demos[i]!.config));
+    const { config } = parseConfig(JSON.stringify(raw), { sources: sources, name: 'demo config' });
+    const exporter = new Exporter({ config, sources: sources, logger: memoryLogger().logger, version: 'golden', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
     const pages: string[] = [];
     try {
       for (const step of [0, 60_000, 120_000]) {

@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../src/config.js';
-import { parseListenAddress } from '../src/exporter.js';
+import { parseListenAddress } from '../src/listen-address.js';
 import { parseFlags } from '../src/flags.js';
-import { sourceModules } from '../src/sources/index.js';
+import { sources } from '../src/sources/index.js';
 import { EXAMPLE_ENV } from './helpers/example-env.js';
 import { FakeSource, fakeExporter } from './helpers/fakes.js';
 
@@ -196,7 +196,7 @@ describe('helm chart', () => {
       const configMount = (c.volumeMounts as Obj[]).find((m) => m.mountPath === configPath);
       assert.ok(configMount, `${f}: --config.file=${configPath} is mounted`);
       const text = (cm.data[configMount.subPath] as string).replaceAll(`${mount.mountPath}/`, `${join(dir, 'secrets')}/`);
-      assert.doesNotThrow(() => parseConfig(text, { modules: sourceModules, env: podEnv, name: `${f} config` }), `${f}: the exporter refuses the rendered config`);
+      assert.doesNotThrow(() => parseConfig(text, { sources: sources, env: podEnv, name: `${f} config` }), `${f}: the exporter refuses the rendered config`);
     }
   });
 

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MockAgent } from 'undici';
-import { Budget } from '../src/budget.js';
 import { ManualClock, systemClock } from '../src/clock.js';
-import { classifyByStatus, UpstreamApi, UpstreamError } from '../src/http.js';
 import { SelfMetrics } from '../src/self-metrics.js';
-import { memoryLogger } from './helpers/fakes.js';
+import { SINGLE_SHARD } from '../src/shard.js';
+import { Account } from '../src/upstream/account.js';
+import { UpstreamError } from '../src/upstream/api.js';
+import type { VendorErrors } from '../src/upstream/classify.js';
 
 const ORIGIN = 'http://api.test';
+const VENDOR: VendorErrors = { vendor: 'Test cloud', requestIdHeader: 'X-Request-Id', read: () => ({}), codes: {} };
 
 function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: number } = {}) {
   const agent = new MockAgent();
@@ -15,20 +17,10 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
   const pool = agent.get(ORIGIN);
   const metrics = new SelfMetrics('test');
   const clock = opts.clock ?? systemClock;
-  const budget = new Budget(clock, []);
-  const api = new UpstreamApi(
-    {
-      source: 'src',
-      api: 'details',
-      budget,
-      requestIdHeader: 'X-Request-Id',
-      classify: classifyByStatus,
-      defaultThrottlePauseMs: 30_000,
-      ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
-      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    },
-    { dispatcher: agent, clock, metrics, logger: memoryLogger().logger },
-  );
+  const limits = { requests: 1_000, windowMs: 60_000, concurrency: 10, throttlePauseMinMs: 30_000, throttlePauseMaxMs: 30_000 };
+  const account = new Account(limits, { source: 'src', clock, shard: SINGLE_SHARD, metrics, dispatcher: agent, random: () => 0 });
+  const api = account.api({ name: 'details', vendor: VENDOR, timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
+  const other = account.api({ name: 'other', vendor: VENDOR, timeoutMs: 30_000 });
   const call = () =>
     api.call(
       () => ({ method: 'GET', url: new URL(`${ORIGIN}/v1/x?a=1`), headers: { authorization: 'Bearer SECRET-TOKEN' } }),
@@ -37,7 +29,7 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
     );
   const count = async (outcome: string) =>
     (await metrics.apiRequests.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
-  return { pool, metrics, budget, call, count };
+  return { pool, metrics, other, call, count };
 }
 
 describe('upstream http', () => {
@@ -74,14 +66,19 @@ describe('upstream http', () => {
     await assert.rejects(call(), (e: UpstreamError) => e.outcome === 'invalid_response' && /larger than 1024/.test(e.message));
   });
 
-  it('pauses the API on a throttle answer and counts it', async () => {
+  it('pauses every API of the account on a throttle answer, and counts it', async () => {
     const clock = new ManualClock();
-    const { pool, call, metrics, budget } = setup({ clock });
+    const { pool, call, metrics, other } = setup({ clock });
     pool.intercept({ path: '/v1/x?a=1', method: 'GET' }).reply(429, '{}');
-    await assert.rejects(call(), (e: UpstreamError) => e.outcome === 'throttled');
-    assert.equal((await metrics.apiThrottled.get()).values[0]?.value, 1);
+    await assert.rejects(call(), (e: UpstreamError) => e.outcome === 'throttled' && e.retryAfterMs === 30_000);
+    assert.equal((await metrics.apiThrottled.get()).values.find((v) => v.labels.api === 'details')?.value, 1);
+    pool.intercept({ path: '/v1/x?a=1', method: 'GET' }).reply(200, '{"ok":true}');
     let ran = false;
-    const next = budget.run(async () => void (ran = true));
+    const next = other.call(
+      () => ({ method: 'GET', url: new URL(`${ORIGIN}/v1/x?a=1`), headers: {} }),
+      () => void (ran = true),
+      { signal: new AbortController().signal },
+    );
     await clock.advance(29_000);
     assert.equal(ran, false, 'queue not paused after a throttle answer');
     await clock.advance(1_000);

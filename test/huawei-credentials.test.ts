@@ -23,10 +23,10 @@ describe('huawei_rtc credentials', () => {
       // A password change kills tokens early: the 401 drops the token, the retry gets a new one.
       iam.sim.revokeTokens();
       await iam.run(60_000, 60_000, () => void iam.exporter.scheduler.collect(0));
-      assert.equal(iam.runner.up, false);
+      assert.equal(iam.runner.status().up, false);
       await iam.run(6 * 60_000, 30_000, () => void iam.exporter.scheduler.collect(0));
       assert.equal(tokens(), 3);
-      assert.equal(iam.runner.up, true);
+      assert.equal(iam.runner.status().up, true);
       assert.doesNotMatch(iam.log.lines.join('\n'), /sim-password|sim-token-/);
     } finally {
       await iam.close();

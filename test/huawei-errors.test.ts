@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyHuawei } from '../src/sources/huawei-rtc/errors.js';
+import { HUAWEI_ERRORS } from '../src/sources/huawei-rtc/errors.js';
+import { classify } from '../src/upstream/classify.js';
 import { huaweiSetup } from './helpers/huawei.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
 
-function answer(status: number, body: unknown) {
-  return { status, headers: {}, body: typeof body === 'string' ? body : JSON.stringify(body), requestId: 'rid-1' };
+function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body), requestId: 'rid-1' };
 }
+const classifyHuawei = (res: ReturnType<typeof answer>) => classify(res, HUAWEI_ERRORS);
 
 async function count(h: Awaited<ReturnType<typeof huaweiSetup>>, outcome: string, api = 'qos_details') {
   const v = (await h.exporter.metrics.apiRequests.get()).values.find((x) => x.labels.outcome === outcome && x.labels.api === api);
@@ -34,12 +36,14 @@ describe('huawei_rtc errors', () => {
       assert.equal(err?.outcome, outcome, code);
       assert.equal(err?.code, code);
       assert.equal(err?.requestId, 'rid-1');
-      assert.match(err!.message, new RegExp(`^HTTP ${status}: ${code.replace('.', '\\.')}: vendor says no: \\w`), code);
+      assert.match(err!.message, new RegExp(`^Huawei Cloud error ${code.replace('.', '\\.')} \\(HTTP ${status}\\): vendor says no — \\w`), code);
     }
     assert.match(classifyHuawei(answer(401, { error_code: 'APIGW.0303' }))!.message, /check the clock/);
-    const html = classifyHuawei(answer(502, '<html>Bad Gateway</html>'))!;
+    // A proxy's HTML page is reported as clearly as the vendor's own errors.
+    const html = classifyHuawei(answer(502, '<html>Bad Gateway</html>', { 'content-type': 'text/html' }))!;
     assert.equal(html.outcome, 'server_error');
-    assert.equal(html.message, 'HTTP 502');
+    assert.equal(html.message, 'Huawei Cloud answered HTTP 502 with an HTML page (a proxy or gateway?), not JSON; ignored');
+    assert.equal(html.requestId, 'rid-1');
     assert.equal(classifyHuawei(answer(200, { data: [] })), undefined);
   });
 
@@ -53,7 +57,7 @@ describe('huawei_rtc errors', () => {
       h.sim.faults.push('server_error');
       const page = await h.scrape();
       assert.equal(page, good, 'last good data not kept');
-      assert.equal(h.runner.up, false);
+      assert.equal(h.runner.status().up, false);
       assert.equal(await count(h, 'server_error'), 1);
       const line = h.log.records().find((r) => r.code === 'RTC.00002001');
       assert.ok(line, 'no log line with the vendor code');
@@ -67,14 +71,14 @@ describe('huawei_rtc errors', () => {
       assert.equal(h.sim.requests.length, before, 'retried during back-off');
       await h.clock.advance(1_000);
       await h.scrape();
-      assert.equal(h.runner.up, true);
+      assert.equal(h.runner.status().up, true);
     } finally {
       await h.close();
     }
   });
 
   it('a throttle answer (APIGW.0308) pauses the API queue and is counted', async () => {
-    const h = await huaweiSetup({ sim: WORLD, config: { budget: { throttle_pause: '45s' } } });
+    const h = await huaweiSetup({ sim: WORLD, config: { budget: { throttle_pause_min: '45s', throttle_pause_max: '45s' } } });
     try {
       await h.clock.advance(30 * 60_000);
       await h.scrape();
@@ -89,7 +93,7 @@ describe('huawei_rtc errors', () => {
       assert.equal(h.sim.requests.length, before);
       await h.run(30_000, 2_000, () => void h.exporter.scheduler.collect(0));
       assert.ok(h.sim.requests.length > before);
-      assert.equal(h.runner.up, true);
+      assert.equal(h.runner.status().up, true);
     } finally {
       await h.close();
     }

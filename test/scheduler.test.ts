@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, flushMicrotasks } from '../src/clock.js';
-import { UpstreamError } from '../src/http.js';
-import { Scheduler, SourceRunner } from '../src/scheduler.js';
-import { SelfMetrics } from '../src/self-metrics.js';
-import { FakeSource, deferred, memoryLogger, sample } from './helpers/fakes.js';
+import { UpstreamError } from '../src/upstream/api.js';
+import { FakeSource, deferred, fakeRunner, sample } from './helpers/fakes.js';
 import type { Sample } from '../src/source.js';
 
 function setup(source: FakeSource, clock = new ManualClock()) {
-  const log = memoryLogger();
-  const metrics = new SelfMetrics('test');
-  const runner = new SourceRunner(source, {
-    clock,
-    logger: log.logger,
-    metrics,
-    backoff: { initialMs: 10_000, maxMs: 300_000 },
-    signal: new AbortController().signal,
-    random: () => 0.5, // jitter factor exactly 1
-  });
-  return { clock, log, metrics, runner, scheduler: new Scheduler([runner], clock) };
+  return { clock, ...fakeRunner(source, clock) };
 }
 
 /** Tracks whether a promise has settled, without awaiting it. */
@@ -74,7 +62,7 @@ describe('scheduler', () => {
     await clock.advance(60_000);
     const page = await scheduler.collect(1_000);
     assert.match(page.text, /^test_value 3$/m, 'last good data lost on failure');
-    assert.equal(runner.up, false);
+    assert.equal(runner.status().up, false);
     assert.equal(source.refreshes, 2);
     const line = log.records().find((r) => r.msg === 'refresh failed: HTTP 500');
     assert.ok(line, 'no log line for the failed refresh');
@@ -99,7 +87,7 @@ describe('scheduler', () => {
     fail = false;
     await clock.advance(80_000);
     await scheduler.collect(1_000);
-    assert.equal(runner.up, true);
+    assert.equal(runner.status().up, true);
   });
 
   it('waits the longest back-off after an authentication failure, and longer if the vendor asks', async () => {
@@ -162,14 +150,14 @@ describe('scheduler', () => {
     });
     const { clock, scheduler, runner } = setup(source);
     await scheduler.collect(1_000);
-    assert.equal(runner.dataAgeSeconds(), 0);
+    assert.equal(runner.status().dataAgeSeconds, 0);
     fail = true;
     await clock.advance(90_000);
     await scheduler.collect(1_000);
     // a was refreshed now; b failed, so the oldest data served is b's, from t=0.
-    assert.equal(runner.dataAgeSeconds(), 90);
+    assert.equal(runner.status().dataAgeSeconds, 90);
     await clock.advance(5_000);
-    assert.equal(runner.dataAgeSeconds(), 95);
+    assert.equal(runner.status().dataAgeSeconds, 95);
   });
 
   it('becomes ready once the first key listing was tried, even when it failed', async () => {
@@ -178,8 +166,8 @@ describe('scheduler', () => {
       throw new Error('discovery down');
     };
     const { scheduler } = setup(source);
-    assert.equal(scheduler.ready, false);
+    assert.equal(scheduler.status().every((s) => s.ready), false);
     await scheduler.collect(1_000);
-    assert.equal(scheduler.ready, true);
+    assert.equal(scheduler.status().every((s) => s.ready), true);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
-import { Budget } from '../src/budget.js';
+import { Budget } from '../src/upstream/budget.js';
 import { ManualClock, flushMicrotasks } from '../src/clock.js';
 import {
   akskCanonicalRequest,
@@ -14,7 +14,7 @@ import {
   UniqueSecondGate,
 } from '../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH } from '../src/sources/wangsu-cdn/client.js';
-import { ACCESS_KEY, akskAuth, apiKeyAuth, API_KEY, API_USER, buildSource, runnerFor, SECRET_KEY, settle, startSim } from './helpers/wangsu-harness.js';
+import { ACCESS_KEY, akskAuth, apiKeyAuth, API_KEY, API_USER, buildSource, SECRET_KEY, settle, startSim } from './helpers/wangsu-harness.js';
 
 // Vectors from the vendor's Python and Go SDKs (/work/wangsu-aksk-vectors.md), verbatim.
 const SDK = { ak: 'ak-example', sk: 'sk-example', ts: '1700000000', host: 'open.chinanetcenter.com' };
@@ -125,7 +125,7 @@ describe('wangsu auth: one AK/SK timestamp per second', () => {
     const sim = await startSim({ clock, model: { seed: 1, domains: [{ domain: 'a.example', streams: ['live/s1'] }, { domain: 'b.example', streams: ['live/s2'] }] } });
     const src = buildSource({ endpoint: sim.url, auth: akskAuth, domains: [{ domain: 'a.example' }, { domain: 'b.example', keyword: '^live/' }] }, clock);
     try {
-      const { scheduler } = runnerFor(src.source, src);
+      const { scheduler } = src;
       await settle(clock, Promise.all(scheduler.runners.map((r) => r.kick())));
       const detail = sim.sim.requests.filter((r) => r.path === DETAIL_PATH);
       assert.equal(detail.length, 4, 'two batches × two data types');
@@ -179,7 +179,7 @@ describe('wangsu simulator: auth checks', () => {
       const [key] = await src.source.listKeys({ signal: new AbortController().signal, priority: 0 });
       const err = await settle(clock, src.source.refresh(key!, { signal: new AbortController().signal, priority: 0 })).catch((e: unknown) => e);
       assert.equal((err as { outcome: string }).outcome, 'auth_error');
-      assert.match((err as Error).message, /Wangsu refused the credentials \(HTTP 401 InvalidSignature/);
+      assert.match((err as Error).message, /^Wangsu error InvalidSignature \(HTTP 401\): .* — the credentials were refused/);
       assert.doesNotMatch(JSON.stringify({ ...(err as object), m: (err as Error).message }), /not-the-key-123/);
     } finally {
       await src.close();

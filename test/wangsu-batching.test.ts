@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../src/clock.js';
 import { planBatches } from '../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
-import { apiKeyAuth, buildSource, runnerFor, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';
+import { apiKeyAuth, buildSource, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';
 
 const LIMITS = { maxGroups: 20, maxStreams: 2000 };
 const streams = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) => `live/${prefix}${i}`);
@@ -49,7 +49,7 @@ describe('wangsu batching', () => {
     });
     const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: [{ domain: 'big.example' }, { domain: 'small.example' }], data_types: ['flow'] }, clock);
     try {
-      const { runner, scheduler } = runnerFor(src.source, src);
+      const { runner, scheduler } = src;
       await settle(clock, runner.kick());
       assert.equal(sim.sim.requests.at(-1)?.code, '24102010');
       assert.ok(src.log.records().some((r) => r.msg?.toString().includes('listed and split at the next key listing')));
@@ -60,7 +60,7 @@ describe('wangsu batching', () => {
       assert.ok(lists.every((r) => r.atMs - Date.UTC(2026, 10, 22, 12) <= 15_000), 'listing waited');
       assert.ok(sim.sim.requests.filter((r) => r.code === '24102010').length <= 4);
       assert.equal(runner.status().keys, 3);
-      assert.equal(runner.up, true);
+      assert.equal(runner.status().up, true);
       const lastRound = sim.sim.requests.filter((r) => r.path === DETAIL_PATH).slice(-3);
       assert.deepEqual(lastRound.map((r) => r.status), [200, 200, 200]);
       const page = scheduler.exposition().text;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../src/clock.js';
 import { DETAIL_PATH, type StreamSeries } from '../src/sources/wangsu-cdn/client.js';
-import { TrafficLedger } from '../src/sources/wangsu-cdn/counter.js';
+import { TrafficLedger } from '../src/sources/wangsu-cdn/ledger.js';
 import { THROTTLE_CODE } from '../src/sources/wangsu-cdn/errors.js';
-import { apiKeyAuth, buildSource, familyValues, IncreaseTracker, runnerFor, runScrapes, startSim } from './helpers/wangsu-harness.js';
+import { apiKeyAuth, buildSource, familyValues, IncreaseTracker, runScrapes, startSim } from './helpers/wangsu-harness.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0);
@@ -84,7 +84,7 @@ describe('wangsu traffic counter against the simulator', () => {
     const sim = await startSim({ clock, model: { seed: 11, domains: DOMAINS, liveRatio: 0.6 }, rate: { interfaceRequests: 8 } });
     const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: DOMAINS.map((d) => ({ domain: d.domain })) }, clock);
     try {
-      const { scheduler } = runnerFor(src.source, src);
+      const { scheduler } = src;
       sim.sim.model.addSpike({ domain: 'a.example', stream: 'live/a1', factor: 8, fromMs: T0 + 20 * MIN, toMs: T0 + 35 * MIN });
       const increase = new IncreaseTracker('wangsu_live_stream_traffic_bytes_total');
       const observe = (text: string) => increase.observe(text);
@@ -115,7 +115,7 @@ describe('wangsu traffic counter against the simulator', () => {
     const sim = await startSim({ clock, model: { seed: 12, domains: DOMAINS, liveRatio: 1 } });
     const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: DOMAINS.map((d) => ({ domain: d.domain })), delay: '3m' }, clock);
     try {
-      const { scheduler } = runnerFor(src.source, src);
+      const { scheduler } = src;
       await runScrapes(clock, scheduler, 40 * MIN);
       const st = src.source.ledger.get('a.example', 'live/a1')!;
       await clock.advance(20 * MIN); // let the simulator settle what was counted
@@ -136,7 +136,7 @@ describe('wangsu traffic counter against the simulator', () => {
     const first = buildSource(raw, clock);
     const second = { current: undefined as ReturnType<typeof buildSource> | undefined };
     try {
-      await runScrapes(clock, runnerFor(first.source, first).scheduler, 40 * MIN);
+      await runScrapes(clock, first.scheduler, 40 * MIN);
       const a = { baseline: first.source.ledger.baselineMs, end: first.source.ledger.get('a.example', 'live/a1')!.cursorMs };
       const countedA = countedBy(first.source, '', 1_000_000, ALL);
       await first.close();
@@ -144,7 +144,7 @@ describe('wangsu traffic counter against the simulator', () => {
       await clock.advance(7 * MIN + 20_000); // the exporter is down
       second.current = buildSource(raw, clock);
       const b0 = second.current.source.ledger.baselineMs;
-      await runScrapes(clock, runnerFor(second.current.source, second.current).scheduler, 40 * MIN);
+      await runScrapes(clock, second.current.scheduler, 40 * MIN);
       const b = { baseline: b0, end: second.current.source.ledger.get('a.example', 'live/a1')!.cursorMs };
       const countedB = countedBy(second.current.source, '', 1_000_000, ALL);
 
@@ -168,7 +168,7 @@ describe('wangsu traffic counter against the simulator', () => {
     const sim = await startSim({ clock, model: { seed: 14, domains: DOMAINS } });
     const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: DOMAINS.map((d) => ({ domain: d.domain })) }, clock);
     try {
-      const { scheduler } = runnerFor(src.source, src);
+      const { scheduler } = src;
       sim.sim.injectFault('throttle', 2);
       await runScrapes(clock, scheduler, 15_000);
       const detail = sim.sim.requests.filter((r) => r.path === DETAIL_PATH);

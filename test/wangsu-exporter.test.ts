@@ -5,13 +5,13 @@ import request from 'supertest';
 import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
-import { sourceModules } from '../src/sources/index.js';
+import { sources } from '../src/sources/index.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
-import { wangsuCdnModule } from '../src/sources/wangsu-cdn/index.js';
-import { streamSamples, wangsuFamilies } from '../src/sources/wangsu-cdn/metrics.js';
+import { wangsuCdn } from '../src/sources/wangsu-cdn/index.js';
+import { streamSamples, wangsuFamilies } from '../src/sources/wangsu-cdn/families.js';
 import { EXAMPLE_ENV } from './helpers/example-env.js';
 import { memoryLogger } from './helpers/fakes.js';
-import { API_KEY, API_USER, buildSource, familyValues, runnerFor, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';
+import { API_KEY, API_USER, buildSource, familyValues, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 20);
@@ -27,9 +27,9 @@ describe('wangsu end to end: exporter + simulator', () => {
   before(async () => {
     sim = await startSim({ clock, model: { seed: 4242, domains: DOMAINS, liveRatio: 1 } });
     const yaml = `wangsu_cdn:\n  endpoint: ${sim.url}\n  auth: {mode: api_key, username: ${API_USER}, api_key: "\${KEY}"}\n  domains: [{domain: live.example.com}, {domain: pull.example.com}]\n`;
-    const { config, secrets } = parseConfig(yaml, { modules: [wangsuCdnModule], env: { KEY: API_KEY } });
+    const { config, secrets } = parseConfig(yaml, { sources: [wangsuCdn], env: { KEY: API_KEY } });
     const log = memoryLogger(secrets);
-    exporter = new Exporter({ config, modules: [wangsuCdnModule], logger: log.logger, version: '0.0.0-test', scrapeTimeoutOffsetMs: 500, clock });
+    exporter = new Exporter({ config, sources: [wangsuCdn], logger: log.logger, version: '0.0.0-test', scrapeTimeoutOffsetMs: 500, clock });
   });
   after(async () => {
     await exporter.shutdown();
@@ -90,14 +90,14 @@ describe('wangsu end to end: exporter + simulator', () => {
 describe('wangsu config and units', () => {
   it('keeps the wangsu_cdn block of config.example.yaml valid for both auth modes', () => {
     const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
-    const apiKey = parseConfig(text, { modules: sourceModules, env: EXAMPLE_ENV }).config.sources.get('wangsu_cdn') as { auth: { mode: string }; delay: number };
+    const apiKey = parseConfig(text, { sources: sources, env: EXAMPLE_ENV }).config.sources.get('wangsu_cdn') as unknown as { auth: { mode: string }; delay: number };
     assert.equal(apiKey.auth.mode, 'api_key');
     assert.equal(apiKey.delay, 15 * MIN);
     // Swap in the commented-out AK/SK block.
     const aksk = text.replace(/ {2}auth:\n {4}mode: api_key\n.*\n.*\n/, '').replace(/ {2}# auth:\n {2}# {3}mode: aksk\n {2}# {3}(.*)\n {2}# {3}(.*)\n/, '  auth:\n    mode: aksk\n    $1\n    $2\n');
     assert.notEqual(aksk, text);
-    const parsed = parseConfig(aksk, { modules: sourceModules, env: EXAMPLE_ENV });
-    assert.equal((parsed.config.sources.get('wangsu_cdn') as { auth: { mode: string } }).auth.mode, 'aksk');
+    const parsed = parseConfig(aksk, { sources: sources, env: EXAMPLE_ENV });
+    assert.equal((parsed.config.sources.get('wangsu_cdn') as unknown as { auth: { mode: string } }).auth.mode, 'aksk');
     assert.ok(parsed.secrets.includes(EXAMPLE_ENV.WANGSU_SECRET_KEY));
   });
 
@@ -130,14 +130,14 @@ describe('wangsu request budget', () => {
     const sim = await startSim({ clock, model });
     const src = buildSource({ endpoint: sim.url, auth: { mode: 'aksk', access_key: 'ak-example', secret_key: 'sk-example-secret' }, domains: model.domains.map((d) => ({ domain: d.domain })) }, clock);
     try {
-      const { runner, scheduler } = runnerFor(src.source, src);
+      const { runner, scheduler } = src;
       await runScrapes(clock, scheduler, 20 * MIN);
       const inWindow = (from: number, to: number, path: string) => sim.sim.requests.filter((r) => r.atMs >= T0 + from * MIN && r.atMs < T0 + to * MIN && r.path === path);
       const first = inWindow(0, 5, DETAIL_PATH).length + inWindow(0, 5, STREAM_LIST_PATH).length;
       const detail = inWindow(15, 20, DETAIL_PATH);
       const lists = inWindow(15, 20, STREAM_LIST_PATH);
       const refused = sim.sim.requests.filter((r) => r.status !== 200);
-      return { keys: runner.status().keys, up: runner.up, first, detail: detail.length, lists: lists.length, refused };
+      return { keys: runner.status().keys, up: runner.status().up, first, detail: detail.length, lists: lists.length, refused };
     } finally {
       await src.close();
       await sim.close();

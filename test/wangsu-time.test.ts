@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../src/clock.js';
-import { wangsuConfigSchema } from '../src/sources/wangsu-cdn/config.js';
-import { planWindow } from '../src/sources/wangsu-cdn/counter.js';
+import { wangsuCdn } from '../src/sources/wangsu-cdn/index.js';
+import { planWindow } from '../src/sources/wangsu-cdn/window.js';
 import { formatRequestDate, formatSliceTime, parseRequestDate, parseSliceTime, parseZoneHeader } from '../src/sources/wangsu-cdn/time.js';
 import { apiKeyAuth, buildSource, settle, startSim } from './helpers/wangsu-harness.js';
 
@@ -45,13 +45,13 @@ describe('wangsu time', () => {
   });
 
   it('defaults delay to 15m (the end of Wangsu\'s settling) and refuses windows over 10m', () => {
-    const c = wangsuConfigSchema.parse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }] });
+    const c = wangsuCdn.schema.parse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }] });
     assert.equal(c.delay, 15 * MIN);
     assert.equal(c.window, 10 * MIN);
     assert.equal(c.time_zone, 'GMT+08:00');
     assert.equal(c.online_users, true);
-    assert.equal(wangsuConfigSchema.parse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }], data_interval: '5m' }).online_users, false);
-    const bad = wangsuConfigSchema.safeParse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }], window: '15m', time_zone: 'CST' });
+    assert.equal(wangsuCdn.schema.parse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }], data_interval: '5m' }).online_users, false);
+    const bad = wangsuCdn.schema.safeParse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }], window: '15m', time_zone: 'CST' });
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error.issues.map((i) => i.path.join('.')).sort(), ['time_zone', 'window']);
   });

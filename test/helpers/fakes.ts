@@ -1,12 +1,12 @@
 // Test doubles for the core: a scriptable source and a logger that keeps its lines.
 import { Writable } from 'node:stream';
-import { z } from 'zod';
 import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
 import { createLogger } from '../../src/logger.js';
-import { sourceCommon } from '../../src/schema.js';
-import type { FamilySpec, RefreshContext, Sample, Source, SourceModule } from '../../src/source.js';
+import { Scheduler, SourceRunner } from '../../src/scheduler.js';
+import { SelfMetrics } from '../../src/self-metrics.js';
+import { defineSource, type FamilySpec, type RefreshContext, type Sample, type Source, type SourceDefinition } from '../../src/source.js';
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
@@ -31,6 +31,7 @@ export class FakeSource implements Source {
   keyListIntervalMs = 300_000;
   maxSeries = 1_000_000;
   keys: string[];
+  about = 'a fake source';
   refreshes = 0;
   listings = 0;
   refresher: Refresher;
@@ -50,6 +51,28 @@ export class FakeSource implements Source {
     this.refreshes++;
     return this.refresher(key, ctx);
   }
+
+  describe(): string {
+    return this.about;
+  }
+}
+
+/** A runner and scheduler around a fake source, as the exporter builds them (jitter factor exactly 1). */
+export function fakeRunner(source: FakeSource, clock: Clock, opts: { metrics?: SelfMetrics; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
+  const metrics = opts.metrics ?? new SelfMetrics('test');
+  const log = memoryLogger();
+  const runner = new SourceRunner(
+    { name: source.name, title: 'Fake data', refreshIntervalMs: source.refreshIntervalMs, maxSeries: source.maxSeries },
+    {
+      clock,
+      logger: opts.logger ?? log.logger,
+      metrics,
+      backoff: { initialMs: 10_000, maxMs: 300_000 },
+      signal: new AbortController().signal,
+      random: () => 0.5,
+    },
+  ).attach(source);
+  return { runner, metrics, log, scheduler: new Scheduler([runner], clock) };
 }
 
 export function sample(labels: Record<string, string>, value: number, family: FamilySpec = GAUGE): Sample {
@@ -67,24 +90,28 @@ export function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-/** A source module that hands the exporter an existing FakeSource. */
-export function fakeModule(source: FakeSource): SourceModule {
-  return {
+/** A source definition that hands the exporter an existing FakeSource. */
+export function fakeDefinition(source: FakeSource): SourceDefinition {
+  return defineSource({
     name: source.name,
-    configSchema: z.strictObject({ ...sourceCommon }),
+    title: 'Fake data',
+    metricPrefix: 'test_',
+    secretHeaders: [],
+    config: {},
     create: () => source,
-  };
+    startDemo: () => Promise.reject(new Error('the fake source has no demo')),
+  });
 }
 
 /** An in-process exporter around fake sources, as main.ts would build it. */
 export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; configYaml?: string; secrets?: string[] } = {}) {
-  const modules = sources.map(fakeModule);
+  const definitions = sources.map(fakeDefinition);
   const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
-  const { config } = parseConfig(yaml, { modules, env: {} });
+  const { config } = parseConfig(yaml, { sources: definitions, env: {} });
   const log = memoryLogger(opts.secrets);
   const exporter = new Exporter({
     config,
-    modules,
+    sources: definitions,
     logger: log.logger,
     version: '0.0.0-test',
     scrapeTimeoutOffsetMs: 500,

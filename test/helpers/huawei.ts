@@ -1,12 +1,9 @@
-// Exporter + SparkRTC simulator on loopback, both on one fake clock.
-import { ManualClock, flushMicrotasks } from '../../src/clock.js';
-import { parseConfig } from '../../src/config.js';
-import { Exporter } from '../../src/exporter.js';
+// The huawei_rtc source against its simulator, both on one fake clock.
+import { ManualClock } from '../../src/clock.js';
 import { signRequest } from '../../src/sources/huawei-rtc/auth.js';
 import { huaweiRtc } from '../../src/sources/huawei-rtc/index.js';
 import { HuaweiRtcSimulator, type SimulatorOptions } from '../../src/sources/huawei-rtc/simulator.js';
-import type { SourceModule } from '../../src/source.js';
-import { memoryLogger } from './fakes.js';
+import { quiet, sourceHarness } from './source-harness.js';
 
 export const START = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -24,39 +21,33 @@ export async function huaweiSetup(
   const simClock = skew === 0 ? clock : { now: () => clock.now() + skew, setTimeout: clock.setTimeout.bind(clock) };
   const sim = new HuaweiRtcSimulator({ clock: simClock, ...opts.sim });
   const upstream = await sim.listen();
-  const raw = {
-    refresh: { interval: '60s', max_scrape_wait: '10s', backoff_initial: '10s', backoff_max: '5m', ...opts.core },
-    huawei_rtc: {
-      endpoint: upstream.url,
-      project_id: sim.projectId,
-      auth: { aksk: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey } },
-      apps: sim.world.appIds().map((app_id) => ({ app_id })),
-      ...(typeof opts.config === 'function' ? opts.config(upstream.url) : opts.config),
-    },
-  };
-  const modules = [huaweiRtc as SourceModule];
-  let parsed;
+  let h;
   try {
-    parsed = parseConfig(JSON.stringify(raw), { modules });
+    h = sourceHarness({
+      definition: huaweiRtc,
+      clock,
+      core: opts.core ?? {},
+      config: {
+        endpoint: upstream.url,
+        project_id: sim.projectId,
+        auth: { aksk: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey } },
+        apps: sim.world.appIds().map((app_id) => ({ app_id })),
+        ...(typeof opts.config === 'function' ? opts.config(upstream.url) : opts.config),
+      },
+    });
   } catch (err) {
     await upstream.close();
     throw err;
   }
-  const { config, secrets } = parsed;
-  const log = memoryLogger(secrets);
-  const exporter = new Exporter({ config, modules, logger: log.logger, version: 'test', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
-  const runner = exporter.scheduler.runners[0]!;
+  const { exporter } = h;
   return {
-    clock,
+    ...h,
     sim,
-    exporter,
-    runner,
-    log,
     url: upstream.url,
     /** A scrape: starts what is stale, lets real loopback I/O settle (fake time stands still), returns the page. */
     async scrape(): Promise<string> {
       void exporter.scheduler.collect(0);
-      await settle(sim);
+      await quiet(sim.requests);
       return exporter.scheduler.exposition().text;
     },
     /** Moves the fake clock in steps, letting loopback I/O finish between steps. */
@@ -64,7 +55,7 @@ export async function huaweiSetup(
       for (let t = 0; t < ms; t += step) {
         await clock.advance(step);
         onStep?.();
-        await settle(sim);
+        await quiet(sim.requests);
       }
     },
     async close() {
@@ -72,19 +63,6 @@ export async function huaweiSetup(
       await upstream.close();
     },
   };
-}
-
-/** Waits (real time, briefly) until the simulator has seen no new request and none is open. */
-export async function settle(sim: HuaweiRtcSimulator): Promise<void> {
-  let quiet = 0;
-  let seen = -1;
-  for (let i = 0; i < 2_000 && quiet < 3; i++) {
-    await new Promise((r) => setTimeout(r, 2));
-    await flushMicrotasks(5);
-    const open = sim.requests.filter((r) => r.status === 0).length;
-    quiet = open === 0 && sim.requests.length === seen ? quiet + 1 : 0;
-    seen = sim.requests.length;
-  }
 }
 
 /** A signed GET straight to the simulator, for tests of the simulator itself. */

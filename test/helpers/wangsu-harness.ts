@@ -1,17 +1,12 @@
-// Wiring for the Wangsu tests: the simulator on loopback, a source built as
-// the exporter builds it, and a driver that moves a ManualClock while real
-// loopback I/O settles (no real-time sleeps: it waits for event-loop turns).
-import { Agent } from 'undici';
+// Wiring for the Wangsu tests: the simulator on loopback with known
+// credentials, and the source in the shared harness.
 import type { ManualClock } from '../../src/clock.js';
-import { UpstreamApi } from '../../src/http.js';
-import { Scheduler, SourceRunner } from '../../src/scheduler.js';
-import { SelfMetrics } from '../../src/self-metrics.js';
-import { SINGLE_SHARD } from '../../src/shard.js';
-import type { SourceDeps } from '../../src/source.js';
-import { wangsuConfigSchema } from '../../src/sources/wangsu-cdn/config.js';
-import { WangsuSource, type WangsuSourceOptions } from '../../src/sources/wangsu-cdn/index.js';
+import { wangsuCdn } from '../../src/sources/wangsu-cdn/index.js';
 import { WangsuSimulator, type SimulatorOptions } from '../../src/sources/wangsu-cdn/simulator.js';
-import { memoryLogger } from './fakes.js';
+import type { WangsuSource } from '../../src/sources/wangsu-cdn/source.js';
+import { sourceHarness } from './source-harness.js';
+
+export { ioTurns, runScrapes, settle } from './source-harness.js';
 
 export const API_USER = 'user-example';
 export const API_KEY = 'apikey-example-secret';
@@ -28,73 +23,9 @@ export async function startSim(opts: Omit<SimulatorOptions, 'credentials'> & { c
   return { sim, url: server.url, close: server.close };
 }
 
-/** Source deps as the exporter builds them, with a fresh agent and metrics. */
-export function sourceDeps(clock: ManualClock, defaultRefreshIntervalMs = 60_000) {
-  const metrics = new SelfMetrics('test');
-  const log = memoryLogger([API_KEY, SECRET_KEY]);
-  const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
-  const deps: SourceDeps = {
-    clock,
-    logger: log.logger,
-    defaultRefreshIntervalMs,
-    shard: SINGLE_SHARD,
-    upstream: (apiOpts) => new UpstreamApi({ ...apiOpts, source: 'wangsu_cdn' }, { dispatcher, clock, metrics, logger: log.logger }),
-  };
-  return { deps, metrics, log, close: () => dispatcher.close() };
-}
-
-export function buildSource(raw: Record<string, unknown>, clock: ManualClock, opts: WangsuSourceOptions & { defaultRefreshIntervalMs?: number } = {}) {
-  const config = wangsuConfigSchema.parse(raw);
-  const wiring = sourceDeps(clock, opts.defaultRefreshIntervalMs);
-  const source = new WangsuSource(config, wiring.deps, { random: opts.random ?? (() => 0) });
-  return { source, config, ...wiring };
-}
-
-/** A runner and scheduler around a source, jitter pinned. */
-export function runnerFor(source: WangsuSource, deps: ReturnType<typeof sourceDeps>) {
-  const runner = new SourceRunner(source, {
-    clock: deps.deps.clock,
-    logger: deps.log.logger,
-    metrics: deps.metrics,
-    backoff: { initialMs: 10_000, maxMs: 300_000 },
-    signal: new AbortController().signal,
-    random: () => 0.5,
-  });
-  return { runner, scheduler: new Scheduler([runner], deps.deps.clock) };
-}
-
-/** Lets loopback I/O progress: a number of event-loop turns, no timers. */
-export async function ioTurns(turns = 40): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/**
- * Waits for `p`, giving I/O event-loop turns and, when nothing moves, advancing
- * the fake clock by `stepMs` (budget waits and back-offs run on it).
- */
-export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_000, maxSteps = 100_000): Promise<T> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; !done && i < maxSteps; i++) {
-    for (let j = 0; j < 25 && !done; j++) await ioTurns(4);
-    if (!done) await clock.advance(stepMs);
-  }
-  return p;
-}
-
-/** Scrapes every `scrapeMs` for `durationMs` of fake time, waiting for each scrape's refreshes. */
-export async function runScrapes(clock: ManualClock, scheduler: Scheduler, durationMs: number, scrapeMs = 15_000, onScrape?: (text: string) => void): Promise<void> {
-  const end = clock.now() + durationMs;
-  while (clock.now() < end) {
-    const started = clock.now();
-    await settle(clock, Promise.all(scheduler.runners.map((r) => r.kick())));
-    onScrape?.(scheduler.exposition().text);
-    const next = started + scrapeMs;
-    if (clock.now() < next) await clock.advance(next - clock.now());
-  }
+/** The wangsu_cdn source around a config block (without `endpoint` and `auth` defaults), on `clock`. */
+export function buildSource(raw: Record<string, unknown>, clock: ManualClock, opts: { random?: () => number; core?: Record<string, unknown> } = {}) {
+  return sourceHarness<WangsuSource>({ definition: wangsuCdn, clock, config: raw, ...opts });
 }
 
 /** Values of one family from exposition text, by `domain/stream`. */
