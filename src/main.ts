@@ -2,7 +2,6 @@
 // Entry point: flags, config, start, signals. Everything else lives in modules.
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config.js';
-import { startDemo } from './demo.js';
 import { Exporter } from './exporter.js';
 import { FlagError, parseFlags, usage, type Flags } from './flags.js';
 import { parseListenAddress } from './listen-address.js';
@@ -42,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
   let loaded: LoadedConfig;
   try {
     if (flags.demo) {
+      // Lazily: a production start loads no demo or simulator module.
+      const { startDemo } = await import('./demo.js');
       const demo = await startDemo(sources);
       loaded = demo.loaded;
       closeDemo = demo.close;
