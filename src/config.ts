@@ -29,8 +29,7 @@ const coreShape = {
   shutdown_timeout: durationDefault('10s'),
 };
 
-const coreSchema = z.strictObject(coreShape);
-export type CoreConfig = z.output<typeof coreSchema>;
+export type CoreConfig = z.output<ReturnType<typeof z.strictObject<typeof coreShape>>>;
 
 export interface Config extends CoreConfig {
   /** Parsed config of each configured source (common keys included), by source name. */
