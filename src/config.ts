@@ -47,7 +47,7 @@ export function loadConfigFile(path: string, sources: readonly SourceDefinition[
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err}); check --config.file`]);
+    throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); check --config.file`]);
   }
   return parseConfig(text, { sources, env, name: path, baseDir: dirname(resolve(path)) });
 }
@@ -137,7 +137,7 @@ function readValueFile(file: string, path: string[], ctx: ResolveContext): strin
     if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the value in it`);
     return content;
   } catch (err) {
-    ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? err}); create it or fix the path`);
+    ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); create it or fix the path`);
     return undefined;
   }
 }

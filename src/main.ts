@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       const { startDemo } = await import('./demo.js');
       const demo = await startDemo(sources);
       loaded = demo.loaded;
-      closeDemo = demo.close;
+      closeDemo = () => demo.close();
     } else {
       loaded = loadConfigFile(flags.configFile, sources);
     }

@@ -24,14 +24,13 @@ export class SelfMetrics {
 
   constructor(version: string, shard: Shard = SINGLE_SHARD) {
     const registers = [this.registry];
-    const self = this;
     this.up = new Gauge({
       name: `${PREFIX}up`,
       help: '1 when the last refresh of every key of the source (and its discovery) succeeded, else 0.',
       labelNames: ['source'],
       registers,
-      collect() {
-        for (const s of self.statusOf()) this.set({ source: s.name }, s.up ? 1 : 0);
+      collect: () => {
+        for (const s of this.statusOf()) this.up.set({ source: s.name }, s.up ? 1 : 0);
       },
     });
     this.refreshDuration = new Histogram({
@@ -52,8 +51,8 @@ export class SelfMetrics {
       help: 'Age of the oldest data the source serves (time since its key was last refreshed successfully).',
       labelNames: ['source'],
       registers,
-      collect() {
-        for (const s of self.statusOf()) this.set({ source: s.name }, s.dataAgeSeconds);
+      collect: () => {
+        for (const s of this.statusOf()) this.dataAge.set({ source: s.name }, s.dataAgeSeconds);
       },
     });
     this.apiRequests = new Counter({

@@ -113,5 +113,5 @@ export function defineSource<Shape extends z.core.$ZodLooseShape, Own = z.output
       return { ...own, enabled, max_series, refresh_interval };
     });
   const { config: _shape, check: _check, normalize: _normalize, ...identity } = spec;
-  return { ...identity, schema: schema as unknown as z.ZodType<SourceConfig<Own>> };
+  return { ...identity, schema };
 }
