@@ -13,7 +13,7 @@ export function escapeLabelValue(value: string): string {
 }
 
 /** HELP escaping: backslash and line feed only. */
-export function escapeHelp(text: string): string {
+function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 

@@ -4,7 +4,7 @@ import { LOG_LEVELS } from './logger.js';
 import { parseDuration } from './schema.js';
 import { parseShardIndex } from './shard.js';
 
-export const DEFAULT_PORT = 10187;
+const DEFAULT_PORT = 10187;
 
 export interface Flags {
   configFile: string;

@@ -8,7 +8,7 @@ import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
 import { UpstreamError } from './upstream/api.js';
 
-export interface BackoffPolicy {
+interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
 }
@@ -86,10 +86,6 @@ export class SourceRunner {
   attach(source: Source): this {
     this.source = source;
     return this;
-  }
-
-  get name(): string {
-    return this.settings.name;
   }
 
   /** The key list is read again at the next kick. */

@@ -7,7 +7,7 @@ import { landingPage } from './landing-page.js';
 import type { Scheduler } from './scheduler.js';
 import type { SelfMetrics } from './self-metrics.js';
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface ServerOptions {
   scheduler: Scheduler;

@@ -10,7 +10,7 @@ import { sourceCommon, type SourceCommon } from './schema.js';
 import type { Shard } from './shard.js';
 import type { Account, AccountLimits } from './upstream/account.js';
 
-export type Labels = Readonly<Record<string, string>>;
+type Labels = Readonly<Record<string, string>>;
 
 export interface FamilySpec {
   /** Full metric name, base units in the name, `_total` only on counters. */

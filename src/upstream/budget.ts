@@ -63,9 +63,6 @@ export class ConcurrencyLimit implements Gate {
   onRelease(listener: () => void): void {
     this.listeners.push(listener);
   }
-  get active(): number {
-    return this.inFlight;
-  }
 }
 
 /** Closed until a given time; a vendor's throttle answer sets it. */

@@ -2,7 +2,7 @@
 // function of the request, the credentials and the date.
 import { createHash, createHmac } from 'node:crypto';
 
-export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
+const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 
 export interface SignableRequest {
   method: string;

@@ -31,7 +31,7 @@ const roomsPage = z.looseObject({
 });
 
 /** `2020-04-23T06:00:00Z`: the API's time format (UTC, no fraction). */
-export function apiTime(ms: number): string {
+function apiTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -5,7 +5,7 @@ import type { Gate } from '../../upstream/budget.js';
 
 export const AKSK_ALGORITHM = 'CNC-HMAC-SHA256';
 /** The SDKs' default signed headers. */
-export const AKSK_SIGNED_HEADERS = ['content-type', 'host'] as const;
+const AKSK_SIGNED_HEADERS = ['content-type', 'host'] as const;
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -49,7 +49,7 @@ export function planBatches(domains: readonly DomainPlan[], limits: BatchLimits)
 }
 
 /** One group for "all streams", else chunks of at most `maxStreams`. */
-export function splitDomain(plan: DomainPlan, maxStreams: number): DomainGroup[] {
+function splitDomain(plan: DomainPlan, maxStreams: number): DomainGroup[] {
   if (plan.streams === undefined) return [{ domain: plan.domain }];
   const unique = [...new Set(plan.streams)];
   const groups: DomainGroup[] = [];

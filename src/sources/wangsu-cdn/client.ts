@@ -157,7 +157,7 @@ export class WangsuClient {
 }
 
 /** "12.3" → 1230: integers keep sums of many slices exact. */
-export function toHundredths(value: string): number {
+function toHundredths(value: string): number {
   const [whole, frac = ''] = value.split('.');
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }

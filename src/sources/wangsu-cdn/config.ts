@@ -103,7 +103,6 @@ export const normalizeWangsuConfig = (c: ParsedWangsuConfig) => ({ ...c, online_
 
 export type WangsuConfig = ReturnType<typeof normalizeWangsuConfig>;
 export type WangsuAuthConfig = WangsuConfig['auth'];
-export type DomainConfig = WangsuConfig['domains'][number];
 
 /** Slice length in ms. */
 export function intervalMs(c: Pick<WangsuConfig, 'data_interval'>): number {

@@ -6,7 +6,7 @@ import type { StreamState } from './ledger.js';
 export const PREFIX = 'wangsu_live_';
 
 /** Wangsu's Mbps is a bit rate: SI mega, as for every network rate. */
-export const BITS_PER_MBPS = 1_000_000;
+const BITS_PER_MBPS = 1_000_000;
 
 export interface WangsuFamilies {
   bandwidth: FamilySpec;
@@ -56,7 +56,7 @@ export interface SampleOptions {
 }
 
 /** Hundredths of an MB → bytes; exact for the SI base. */
-export const hundredthsMbToBytes = (hundredths: number, mbBytes: number) => (hundredths * mbBytes) / 100;
+const hundredthsMbToBytes = (hundredths: number, mbBytes: number) => (hundredths * mbBytes) / 100;
 
 /** The samples of one stream's latest slice and its counter. */
 export function streamSamples(st: StreamState, o: SampleOptions): Sample[] {

@@ -14,10 +14,10 @@
 //   one twice.
 import type { SlicePoint, StreamSeries } from './client.js';
 
-export const streamId = (domain: string, stream: string) => `${domain}\u0000${stream}`;
+const streamId = (domain: string, stream: string) => `${domain}\u0000${stream}`;
 
 /** The slice the gauges show: the end of the window, zero where Wangsu sent nothing. */
-export interface LatestSlice {
+interface LatestSlice {
   endMs: number;
   flowHundredths: number;
   bandwidthHundredths: number;
@@ -121,10 +121,6 @@ export class TrafficLedger {
       }
     }
     return dropped;
-  }
-
-  get size(): number {
-    return this.streams.size;
   }
 
   get(domain: string, stream: string): StreamState | undefined {
