@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { SourceCommon } from './schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
 import { SelfMetrics } from './self-metrics.js';
@@ -46,33 +47,10 @@ export class Exporter {
     setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
-    const random = opts.random ?? Math.random;
     const runners: SourceRunner[] = [];
     for (const definition of opts.sources) {
       const sourceConfig = config.sources.get(definition.name);
-      if (!sourceConfig?.enabled) continue;
-      const { name } = definition;
-      const sourceLogger = logger.child({ source: name });
-      const runner = new SourceRunner(
-        { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
-        {
-          clock,
-          logger: sourceLogger,
-          metrics: this.metrics,
-          backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
-          signal: this.shutdownSignal.signal,
-          random,
-        },
-      );
-      const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random };
-      const source = definition.create(sourceConfig, {
-        clock,
-        logger: sourceLogger,
-        shard,
-        account: (limits) => new Account(limits, accountDeps),
-        relistKeys: () => runner.relistKeys(),
-      });
-      runners.push(runner.attach(source));
+      if (sourceConfig?.enabled) runners.push(this.runnerFor(definition, sourceConfig, { clock, shard, random: opts.random ?? Math.random }));
     }
     this.scheduler = new Scheduler(runners, clock);
     this.metrics.observe(() => this.scheduler.status());
@@ -84,6 +62,27 @@ export class Exporter {
       scrapeTimeoutOffsetMs: opts.scrapeTimeoutOffsetMs,
       maxScrapeWaitMs: config.refresh.max_scrape_wait,
     });
+  }
+
+  /** A source, created with its deps, inside the runner that schedules it. */
+  private runnerFor(definition: SourceDefinition, sourceConfig: SourceCommon, env: { clock: Clock; shard: Shard; random: () => number }): SourceRunner {
+    const { config, logger } = this.opts;
+    const { clock, shard, random } = env;
+    const { name } = definition;
+    const sourceLogger = logger.child({ source: name });
+    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random };
+    return new SourceRunner(
+      { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
+      {
+        clock,
+        logger: sourceLogger,
+        metrics: this.metrics,
+        backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
+        signal: this.shutdownSignal.signal,
+        random,
+      },
+      (relistKeys) => definition.create(sourceConfig, { clock, logger: sourceLogger, shard, account: (limits) => new Account(limits, accountDeps), relistKeys }),
+    );
   }
 
   /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */

@@ -73,19 +73,16 @@ export class SourceRunner {
   private firstListingDone = false;
   private relistWanted = false;
   private listingRound: Promise<void> | undefined;
-  private source!: Source;
+  private readonly source: Source;
 
+  /** `createSource` gets the runner's relistKeys(), for the source's deps. */
   constructor(
     readonly settings: RunnerSettings,
     private readonly deps: RunnerDeps,
+    createSource: (relistKeys: () => void) => Source,
   ) {
     deps.metrics.seriesDropped.inc({ source: settings.name }, 0);
-  }
-
-  /** The runner is made before its source, whose deps point back at relistKeys(). */
-  attach(source: Source): this {
-    this.source = source;
-    return this;
+    this.source = createSource(() => this.relistKeys());
   }
 
   /** The key list is read again at the next kick. */

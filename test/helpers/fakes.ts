@@ -71,7 +71,8 @@ export function fakeRunner(source: FakeSource, clock: Clock, opts: { metrics?: S
       signal: new AbortController().signal,
       random: () => 0.5,
     },
-  ).attach(source);
+    () => source,
+  );
   return { runner, metrics, log, scheduler: new Scheduler([runner], clock) };
 }
 
