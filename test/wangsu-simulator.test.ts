@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { ManualClock } from '../src/clock.js';
 import { httpDate, signApiKey } from '../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH } from '../src/sources/wangsu-cdn/client.js';
-import { TrafficModel } from '../src/sources/wangsu-cdn/simulator-data.js';
+import { TrafficModel } from '../src/sources/wangsu-cdn/sim/traffic.js';
 import { formatRequestDate } from '../src/sources/wangsu-cdn/time.js';
 import { API_KEY, API_USER, startSim } from './helpers/wangsu-harness.js';
 

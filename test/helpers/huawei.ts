@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
 import { signRequest } from '../../src/sources/huawei-rtc/auth.js';
 import { huaweiRtc } from '../../src/sources/huawei-rtc/index.js';
-import { HuaweiRtcSimulator, type SimulatorOptions } from '../../src/sources/huawei-rtc/simulator.js';
+import { HuaweiRtcSimulator, type SimulatorOptions } from '../../src/sources/huawei-rtc/sim/simulator.js';
 import type { SourceModule } from '../../src/source.js';
 import { memoryLogger } from './fakes.js';
 

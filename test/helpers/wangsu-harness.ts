@@ -10,7 +10,7 @@ import { SINGLE_SHARD } from '../../src/shard.js';
 import type { SourceDeps } from '../../src/source.js';
 import { wangsuConfigSchema } from '../../src/sources/wangsu-cdn/config.js';
 import { WangsuSource, type WangsuSourceOptions } from '../../src/sources/wangsu-cdn/index.js';
-import { WangsuSimulator, type SimulatorOptions } from '../../src/sources/wangsu-cdn/simulator.js';
+import { WangsuSimulator, type SimulatorOptions } from '../../src/sources/wangsu-cdn/sim/simulator.js';
 import { memoryLogger } from './fakes.js';
 
 export const API_USER = 'user-example';

@@ -9,7 +9,6 @@ import { planBatches, type Batch, type DomainPlan } from './batching.js';
 import { createSigner, REQUEST_ID_HEADER, WangsuClient, type DataType, type StreamSeries } from './client.js';
 import { intervalMs, wangsuConfigSchema, type WangsuConfig } from './config.js';
 import { planWindow, TrafficLedger } from './counter.js';
-import { startWangsuDemo } from './demo.js';
 import { classifyWangsu, TOO_MANY_STREAMS_CODE } from './errors.js';
 import { streamSamples, wangsuFamilies, type SampleOptions } from './metrics.js';
 import { floorToSlice, parseZoneHeader } from './time.js';
@@ -199,5 +198,5 @@ export const wangsuCdnModule: SourceModule<typeof wangsuConfigSchema> = {
   name: SOURCE_NAME,
   configSchema: wangsuConfigSchema,
   create: (config, deps) => new WangsuSource(config, deps),
-  startDemo: startWangsuDemo,
+  startDemo: async (clock) => (await import('./sim/demo.js')).startDemo(clock),
 };

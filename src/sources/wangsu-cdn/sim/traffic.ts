@@ -2,7 +2,7 @@
 // that start and stop, switchable bandwidth spikes, and recent slices that are
 // revised until they settle 5–15 minutes after they end. All values are kept
 // in hundredths (of an MB or a Mbps), as Wangsu prints two decimals.
-import { stableHash } from '../../shard.js';
+import { stableHash } from '../../../shard.js';
 
 export interface SimDomain {
   domain: string;

@@ -5,9 +5,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { sleep, systemClock, type Clock } from '../../clock.js';
-import { canonicalRequest, parseAuthorization, signature } from './auth.js';
-import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './simulator-world.js';
+import { sleep, systemClock, type Clock } from '../../../clock.js';
+import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
+import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './world.js';
 
 export interface SimulatorOptions {
   clock?: Clock;

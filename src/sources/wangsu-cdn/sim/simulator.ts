@@ -5,13 +5,13 @@
 // and the ground truth of settled traffic. Time comes from an injected clock.
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
-import type { Clock } from '../../clock.js';
-import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from './client.js';
-import { THROTTLE_CODE } from './errors.js';
-import { SimAuthenticator, type SimCredentials } from './simulator-auth.js';
-import { TrafficModel, type TrafficModelOptions } from './simulator-data.js';
-import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './simulator-validate.js';
-import { formatSliceTime } from './time.js';
+import type { Clock } from '../../../clock.js';
+import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
+import { THROTTLE_CODE } from '../errors.js';
+import { SimAuthenticator, type SimCredentials } from './auth.js';
+import { TrafficModel, type TrafficModelOptions } from './traffic.js';
+import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './validate.js';
+import { formatSliceTime } from '../time.js';
 
 export interface SimRateLimits {
   accountRequests: number;

@@ -1,7 +1,7 @@
 // The simulated SparkRTC world: apps, rooms that open and close, users that
 // join and leave, and QoS values per (user, peer, mid) as a pure function of
 // the seed and the time, so tests can compute exactly what the API returns.
-import { stableHash } from '../../shard.js';
+import { stableHash } from '../../../shard.js';
 
 export interface WorldOptions {
   seed: number;

@@ -1,9 +1,9 @@
 // --demo: the simulator on loopback with a few domains, live streams and a
 // recurring bandwidth spike, and a source config pointing at it.
-import { systemClock, type Clock } from '../../clock.js';
-import type { DemoUpstream } from '../../source.js';
+import { systemClock, type Clock } from '../../../clock.js';
+import type { DemoUpstream } from '../../../source.js';
 import { WangsuSimulator } from './simulator.js';
-import type { SimDomain } from './simulator-data.js';
+import type { SimDomain } from './traffic.js';
 
 const DEMO_USER = 'demo-user';
 const DEMO_API_KEY = 'demo-api-key-not-secret';
@@ -17,7 +17,7 @@ export function demoDomains(): SimDomain[] {
   ];
 }
 
-export async function startWangsuDemo(clock: Clock = systemClock): Promise<DemoUpstream> {
+export async function startDemo(clock: Clock = systemClock): Promise<DemoUpstream> {
   const sim = new WangsuSimulator({ clock, model: { seed: 42, domains: demoDomains() }, credentials: { apiKeys: { [DEMO_USER]: DEMO_API_KEY } } });
   // One stream's bandwidth jumps 50-fold (above the alert's 10 Mbit/s floor at any hour) for
   // 8 of every 30 minutes, first in the slices the exporter reads about a minute after start
