@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Budget, ConcurrencyLimit, SlidingWindow } from '../src/budget.js';
-import { ManualClock, flushMicrotasks, sleep } from '../src/clock.js';
+import { sleep } from '../src/clock.js';
 import { Scheduler, SourceRunner } from '../src/scheduler.js';
 import { SelfMetrics } from '../src/self-metrics.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import { FakeSource, memoryLogger, sample } from './helpers/fakes.js';
 
 /** Largest number of timestamps inside any window of `windowMs`. */

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { Budget } from '../src/budget.js';
-import { ManualClock, systemClock } from '../src/clock.js';
+import { systemClock } from '../src/clock.js';
 import { classifyByStatus, UpstreamApi, UpstreamError } from '../src/http.js';
 import { SelfMetrics } from '../src/self-metrics.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { memoryLogger } from './helpers/fakes.js';
 
 const ORIGIN = 'http://api.test';

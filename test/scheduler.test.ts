@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock, flushMicrotasks } from '../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import { UpstreamError } from '../src/http.js';
 import { Scheduler, SourceRunner } from '../src/scheduler.js';
 import { SelfMetrics } from '../src/self-metrics.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { planBatches } from '../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
 import { apiKeyAuth, buildSource, runnerFor, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';

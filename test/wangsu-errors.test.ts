@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { ManualClock } from '../src/clock.js';
 import { UpstreamError } from '../src/http.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { httpDate, signApiKey } from '../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
 import { classifyWangsu, ERROR_CODES, THROTTLE_CODE } from '../src/sources/wangsu-cdn/errors.js';

@@ -1,7 +1,7 @@
 // Exporter + SparkRTC simulator on loopback, both on one fake clock.
-import { ManualClock, flushMicrotasks } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
+import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
 import { signRequest } from '../../src/sources/huawei-rtc/auth.js';
 import { huaweiRtc } from '../../src/sources/huawei-rtc/index.js';
 import { HuaweiRtcSimulator, type SimulatorOptions } from '../../src/sources/huawei-rtc/sim/simulator.js';

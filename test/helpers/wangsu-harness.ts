@@ -2,11 +2,11 @@
 // the exporter builds it, and a driver that moves a ManualClock while real
 // loopback I/O settles (no real-time sleeps: it waits for event-loop turns).
 import { Agent } from 'undici';
-import type { ManualClock } from '../../src/clock.js';
 import { UpstreamApi } from '../../src/http.js';
 import { Scheduler, SourceRunner } from '../../src/scheduler.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
 import { SINGLE_SHARD } from '../../src/shard.js';
+import type { ManualClock } from '../../src/sim/manual-clock.js';
 import type { SourceDeps } from '../../src/source.js';
 import { wangsuConfigSchema } from '../../src/sources/wangsu-cdn/config.js';
 import { WangsuSource, type WangsuSourceOptions } from '../../src/sources/wangsu-cdn/index.js';
