@@ -2,10 +2,9 @@
 // tests and --demo: gateway auth checks, mandatory parameters with the seed's
 // error body, the 5-day and 24-hour windows, paging, and the 30/min limit.
 import { timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { sleep, systemClock, type Clock } from '../../../clock.js';
+import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
 import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './world.js';
 
@@ -61,14 +60,8 @@ export class HuaweiRtcSimulator {
     this.routes();
   }
 
-  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = this.app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
-    };
+  listen(): Promise<SimServer> {
+    return listenOnLoopback(this.app);
   }
 
   private routes(): void {

@@ -3,9 +3,9 @@
 // code and status, Wangsu-style throttling (HTTP 446), values above zero only
 // as two-decimal strings, revisions until slices settle, injectable faults,
 // and the ground truth of settled traffic. Time comes from an injected clock.
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Clock } from '../../../clock.js';
+import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
 import { THROTTLE_CODE } from '../errors.js';
 import { SimAuthenticator, type SimCredentials } from './auth.js';
@@ -75,17 +75,8 @@ export class WangsuSimulator {
   }
 
   /** Listens on 127.0.0.1 (port 0: any free port). */
-  async listen(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = this.app.listen(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    const { port: actual } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${actual}`,
-      close: () => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-    };
+  listen(port = 0): Promise<SimServer> {
+    return listenOnLoopback(this.app, port);
   }
 
   private buildApp(): Express {
