@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { sleep, systemClock, type Clock } from '../../../clock.js';
+import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
 import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './world.js';
@@ -25,27 +26,19 @@ export interface SimulatorOptions {
 /** Faults injected into the next answers, one per request, first in first out. */
 export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number };
 
-export interface RecordedRequest {
-  at: number;
-  path: string;
-  query: Record<string, string | string[]>;
-  status: number;
-}
-
 const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const DAY = 86_400_000;
-const MAX_RECORDED = 100_000;
 
 export class HuaweiRtcSimulator {
   readonly world: World;
-  readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
   readonly app = express();
   readonly projectId: string;
   readonly credentials: { accessKey: string; secretKey: string };
   readonly iamUser: { domain: string; user: string; password: string };
   private readonly clock: Clock;
+  private readonly log = new RequestLog();
   private readonly tokens = new Map<string, number>();
   private readonly accepted: number[] = [];
   private seq = 0;
@@ -60,6 +53,11 @@ export class HuaweiRtcSimulator {
     this.routes();
   }
 
+  /** Every request received, oldest first; status 0 while its answer is pending. */
+  get requests(): SimRequest[] {
+    return this.log.records;
+  }
+
   listen(): Promise<SimServer> {
     return listenOnLoopback(this.app);
   }
@@ -69,11 +67,11 @@ export class HuaweiRtcSimulator {
     this.app.use(express.text({ type: '*/*' }));
     this.app.use((req, res, next) => {
       res.set('X-Request-Id', `sim-${++this.seq}`);
-      const record: RecordedRequest = { at: this.clock.now(), path: req.path, query: req.query as RecordedRequest['query'], status: 0 };
-      this.requests.push(record);
-      // A demo runs for weeks: keep the newest requests only.
-      if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED / 2);
-      res.on('finish', () => (record.status = res.statusCode));
+      const record = this.log.add(req, this.clock.now());
+      res.on('finish', () => {
+        record.status = res.statusCode;
+        if (res.locals.errorCode) record.code = res.locals.errorCode;
+      });
       next();
     });
     this.app.post('/v3/auth/tokens', (req, res) => this.issueToken(req, res));
@@ -229,5 +227,6 @@ function paging(q: Record<string, unknown>, total: number): { limit: number; off
 }
 
 function error(res: Response, status: number, code: string, msg: string): void {
+  res.locals.errorCode = code;
   res.status(status).json({ error_code: code, error_msg: msg });
 }

@@ -5,6 +5,7 @@
 // and the ground truth of settled traffic. Time comes from an injected clock.
 import express, { type Express, type Request, type Response } from 'express';
 import type { Clock } from '../../../clock.js';
+import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
 import { THROTTLE_CODE } from '../errors.js';
@@ -35,19 +36,12 @@ export interface SimulatorOptions {
 
 export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed';
 
-export interface SimRequestRecord {
-  atMs: number;
-  path: string;
-  status: number;
-  code: string;
-}
-
 const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
 
 export class WangsuSimulator {
   readonly model: TrafficModel;
   readonly app: Express;
-  readonly requests: SimRequestRecord[] = [];
+  private readonly log = new RequestLog();
   private readonly auth: SimAuthenticator;
   private readonly limits: SimLimits;
   private readonly rate: SimRateLimits;
@@ -72,6 +66,11 @@ export class WangsuSimulator {
   /** Settled traffic per `domain/stream` in hundredths of an MB over minute slices ending in (fromMs, toMs]. */
   groundTruth(fromMs: number, toMs: number): Map<string, number> {
     return this.model.settledFlow(fromMs, toMs, this.opts.clock.now());
+  }
+
+  /** Every answered request, oldest first, recorded when its answer is sent. */
+  get requests(): SimRequest[] {
+    return this.log.records;
   }
 
   /** Listens on 127.0.0.1 (port 0: any free port). */
@@ -197,10 +196,8 @@ export class WangsuSimulator {
   }
 
   private send(req: Request, res: Response, status: number, body: unknown, xml = false): void {
-    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : '';
-    this.requests.push({ atMs: this.opts.clock.now(), path: req.path, status, code });
-    // A demo runs for weeks: keep the newest requests only.
-    if (this.requests.length > 100_000) this.requests.splice(0, 50_000);
+    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : undefined;
+    this.log.add(req, this.opts.clock.now(), status, code);
     res.status(status).set(REQUEST_ID_HEADER, `sim-${this.nextId++}`);
     if (typeof body === 'string') res.type('html').send(body);
     else if (xml) res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?>${toXml('response', stripStatus(body))}`);
