@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { sleep, systemClock, type Clock } from '../../../clock.js';
+import { FaultQueue } from '../../../sim/faults.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
@@ -32,7 +33,7 @@ const DAY = 86_400_000;
 
 export class HuaweiRtcSimulator {
   readonly world: World;
-  readonly faults: Fault[] = [];
+  readonly faults = new FaultQueue<Fault>();
   readonly app = express();
   readonly projectId: string;
   readonly credentials: { accessKey: string; secretKey: string };
@@ -87,7 +88,7 @@ export class HuaweiRtcSimulator {
     const now = this.clock.now();
     while (this.accepted.length > 0 && this.accepted[0]! <= now - 60_000) this.accepted.shift();
     const limit = this.opts.rateLimitPerMinute ?? 30;
-    const fault = this.faults.shift();
+    const fault = this.faults.take();
     if (this.accepted.length >= limit || fault === 'throttle') {
       return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
     }

@@ -5,6 +5,7 @@
 // and the ground truth of settled traffic. Time comes from an injected clock.
 import express, { type Express, type Request, type Response } from 'express';
 import type { Clock } from '../../../clock.js';
+import { FaultQueue } from '../../../sim/faults.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
@@ -46,7 +47,7 @@ export class WangsuSimulator {
   private readonly limits: SimLimits;
   private readonly rate: SimRateLimits;
   private readonly accepted: { atMs: number; account: string; path: string }[] = [];
-  private readonly faults: Fault[] = [];
+  private readonly faults = new FaultQueue<Fault>();
   private inFlight = 0;
   private nextId = 1;
 
@@ -60,7 +61,7 @@ export class WangsuSimulator {
 
   /** The next `count` authenticated requests fail this way. */
   injectFault(fault: Fault, count = 1): void {
-    for (let i = 0; i < count; i++) this.faults.push(fault);
+    this.faults.push(fault, count);
   }
 
   /** Settled traffic per `domain/stream` in hundredths of an MB over minute slices ending in (fromMs, toMs]. */
@@ -108,7 +109,7 @@ export class WangsuSimulator {
     if (!verdict.ok) return finish(verdict.status, { code: verdict.code, message: verdict.message });
     if (this.overRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
     this.accepted.push({ atMs: now, account: verdict.account, path: req.path });
-    const fault = this.faults.shift();
+    const fault = this.faults.take();
     if (fault) return this.sendFault(fault, finish);
     const envelope = checkEnvelope(req.get('accept'), req.get('content-type'), body);
     if ('code' in envelope) return finish(envelope.status, envelope);
