@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { sleep, systemClock, type Clock } from '../../../clock.js';
 import { FaultQueue } from '../../../sim/faults.js';
+import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
@@ -41,7 +42,8 @@ export class HuaweiRtcSimulator {
   private readonly clock: Clock;
   private readonly log = new RequestLog();
   private readonly tokens = new Map<string, number>();
-  private readonly accepted: number[] = [];
+  /** The simulator serves one account, so the gateway's per-account limit is one window. */
+  private readonly limiter = new SlidingWindowLimiter(60_000);
   private seq = 0;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
@@ -86,13 +88,12 @@ export class HuaweiRtcSimulator {
     const denied = this.authenticate(req);
     if (denied) return void error(res, 401, denied.code, denied.msg);
     const now = this.clock.now();
-    while (this.accepted.length > 0 && this.accepted[0]! <= now - 60_000) this.accepted.shift();
     const limit = this.opts.rateLimitPerMinute ?? 30;
     const fault = this.faults.take();
-    if (this.accepted.length >= limit || fault === 'throttle') {
+    // An injected throttle is not counted against the limit, as a real refusal is not.
+    if (fault === 'throttle' || !this.limiter.tryAccept(now, [{ key: 'account', max: limit }])) {
       return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
     }
-    this.accepted.push(now);
     if (typeof fault === 'object') await sleep(this.clock, fault.latencyMs);
     if (fault === 'server_error') return void error(res, 500, 'RTC.00002001', 'Internal error.');
     if (fault === 'malformed') return void res.status(200).type('json').send('{"room_id": "x", "data": [{"uid": ');

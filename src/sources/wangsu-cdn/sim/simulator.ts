@@ -6,6 +6,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Clock } from '../../../clock.js';
 import { FaultQueue } from '../../../sim/faults.js';
+import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
@@ -46,7 +47,7 @@ export class WangsuSimulator {
   private readonly auth: SimAuthenticator;
   private readonly limits: SimLimits;
   private readonly rate: SimRateLimits;
-  private readonly accepted: { atMs: number; account: string; path: string }[] = [];
+  private readonly limiter: SlidingWindowLimiter;
   private readonly faults = new FaultQueue<Fault>();
   private inFlight = 0;
   private nextId = 1;
@@ -56,6 +57,7 @@ export class WangsuSimulator {
     this.auth = new SimAuthenticator(opts.credentials, opts.skewMs);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.rate = { accountRequests: 300, interfaceRequests: 30, windowMs: 300_000, maxConcurrent: 10, throttleStatus: 446, ...opts.rate };
+    this.limiter = new SlidingWindowLimiter(this.rate.windowMs);
     this.app = this.buildApp();
   }
 
@@ -107,8 +109,7 @@ export class WangsuSimulator {
     const body = typeof req.body === 'string' ? req.body : '';
     const verdict = this.auth.verify({ method: req.method, uri: req.originalUrl, headers: flatHeaders(req), body }, now);
     if (!verdict.ok) return finish(verdict.status, { code: verdict.code, message: verdict.message });
-    if (this.overRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
-    this.accepted.push({ atMs: now, account: verdict.account, path: req.path });
+    if (!this.withinRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
     const fault = this.faults.take();
     if (fault) return this.sendFault(fault, finish);
     const envelope = checkEnvelope(req.get('accept'), req.get('content-type'), body);
@@ -125,16 +126,12 @@ export class WangsuSimulator {
     finish(502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
   }
 
-  private overRate(account: string, path: string, now: number): boolean {
-    while (this.accepted.length > 0 && this.accepted[0]!.atMs <= now - this.rate.windowMs) this.accepted.shift();
-    let forAccount = 0;
-    let forInterface = 0;
-    for (const a of this.accepted) {
-      if (a.account !== account) continue;
-      forAccount++;
-      if (a.path === path) forInterface++;
-    }
-    return forAccount >= this.rate.accountRequests || forInterface >= this.rate.interfaceRequests;
+  /** Accepts the request unless its account, or the account on this interface, is at its limit. */
+  private withinRate(account: string, path: string, now: number): boolean {
+    return this.limiter.tryAccept(now, [
+      { key: account, max: this.rate.accountRequests },
+      { key: `${account} ${path}`, max: this.rate.interfaceRequests },
+    ]);
   }
 
   private detail(req: Request, _account: string): unknown {
