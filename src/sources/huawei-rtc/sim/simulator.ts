@@ -42,7 +42,7 @@ export class HuaweiRtcSimulator {
   private readonly clock: Clock;
   private readonly log = new RequestLog();
   private readonly tokens = new Map<string, number>();
-  /** The simulator serves one account, so the gateway's per-account limit is one window. */
+  /** One account per simulator, so the gateway's per-account limit counts every request. */
   private readonly limiter = new SlidingWindowLimiter(60_000);
   private seq = 0;
 
