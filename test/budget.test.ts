@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Budget, ConcurrencyLimit, Pause, SlidingWindow } from '../src/upstream/budget.js';
-import { ManualClock, flushMicrotasks, sleep } from '../src/clock.js';
+import { sleep } from '../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import { FakeSource, fakeRunner, sample } from './helpers/fakes.js';
 
 /** Largest number of timestamps inside any window of `windowMs`. */

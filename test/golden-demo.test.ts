@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { sources } from '../src/sources/index.js';
 import { memoryLogger } from './helpers/fakes.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MockAgent } from 'undici';
-import { ManualClock, systemClock } from '../src/clock.js';
+import { systemClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { SelfMetrics } from '../src/self-metrics.js';
 import { SINGLE_SHARD } from '../src/shard.js';
 import { Account } from '../src/upstream/account.js';

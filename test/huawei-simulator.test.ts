@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { ManualClock } from '../src/clock.js';
-import { HuaweiRtcSimulator } from '../src/sources/huawei-rtc/simulator.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
+import { HuaweiRtcSimulator } from '../src/sources/huawei-rtc/sim/simulator.js';
 import { START, signedGet } from './helpers/huawei.js';
 
 const clock = new ManualClock(START);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock, flushMicrotasks } from '../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import { UpstreamError } from '../src/upstream/api.js';
 import { FakeSource, deferred, fakeRunner, sample } from './helpers/fakes.js';
 import type { Sample } from '../src/source.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { request as undiciRequest } from 'undici';
-import { ManualClock, flushMicrotasks } from '../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import { scrapeWaitMs } from '../src/server.js';
 import { FakeSource, deferred, fakeExporter, sample } from './helpers/fakes.js';
 import type { Sample } from '../src/source.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { Budget } from '../src/upstream/budget.js';
-import { ManualClock, flushMicrotasks } from '../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../src/sim/manual-clock.js';
 import {
   akskCanonicalRequest,
   akskSignature,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { planBatches } from '../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
 import { apiKeyAuth, buildSource, runScrapes, settle, startSim } from './helpers/wangsu-harness.js';
@@ -57,7 +57,7 @@ describe('wangsu batching', () => {
       const lists = sim.sim.requests.filter((r) => r.path === STREAM_LIST_PATH);
       // Wangsu does not say which domain of the refused batch is too big: both are listed, only the big one is split.
       assert.equal(lists.length, 2);
-      assert.ok(lists.every((r) => r.atMs - Date.UTC(2026, 10, 22, 12) <= 15_000), 'listing waited');
+      assert.ok(lists.every((r) => r.at - Date.UTC(2026, 10, 22, 12) <= 15_000), 'listing waited');
       assert.ok(sim.sim.requests.filter((r) => r.code === '24102010').length <= 4);
       assert.equal(runner.status().keys, 3);
       assert.equal(runner.status().up, true);

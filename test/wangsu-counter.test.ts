@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { DETAIL_PATH, type StreamSeries } from '../src/sources/wangsu-cdn/client.js';
 import { TrafficLedger } from '../src/sources/wangsu-cdn/ledger.js';
 import { THROTTLE_CODE } from '../src/sources/wangsu-cdn/errors.js';

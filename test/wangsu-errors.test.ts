@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { UpstreamError } from '../src/upstream/api.js';
 import { httpDate, signApiKey } from '../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';

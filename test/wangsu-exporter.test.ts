@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { sources } from '../src/sources/index.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../src/sources/wangsu-cdn/client.js';
 import { wangsuCdn } from '../src/sources/wangsu-cdn/index.js';
@@ -132,7 +132,7 @@ describe('wangsu request budget', () => {
     try {
       const { runner, scheduler } = src;
       await runScrapes(clock, scheduler, 20 * MIN);
-      const inWindow = (from: number, to: number, path: string) => sim.sim.requests.filter((r) => r.atMs >= T0 + from * MIN && r.atMs < T0 + to * MIN && r.path === path);
+      const inWindow = (from: number, to: number, path: string) => sim.sim.requests.filter((r) => r.at >= T0 + from * MIN && r.at < T0 + to * MIN && r.path === path);
       const first = inWindow(0, 5, DETAIL_PATH).length + inWindow(0, 5, STREAM_LIST_PATH).length;
       const detail = inWindow(15, 20, DETAIL_PATH);
       const lists = inWindow(15, 20, STREAM_LIST_PATH);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { httpDate, signApiKey } from '../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH } from '../src/sources/wangsu-cdn/client.js';
-import { TrafficModel } from '../src/sources/wangsu-cdn/simulator-data.js';
+import { TrafficModel } from '../src/sources/wangsu-cdn/sim/traffic.js';
 import { formatRequestDate } from '../src/sources/wangsu-cdn/time.js';
 import { API_KEY, API_USER, startSim } from './helpers/wangsu-harness.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/sim/manual-clock.js';
 import { wangsuCdn } from '../src/sources/wangsu-cdn/index.js';
 import { planWindow } from '../src/sources/wangsu-cdn/window.js';
 import { formatRequestDate, formatSliceTime, parseRequestDate, parseSliceTime, parseZoneHeader } from '../src/sources/wangsu-cdn/time.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MockAgent } from 'undici';
-import { ManualClock, flushMicrotasks } from '../../src/clock.js';
+import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
 import { createShard, SINGLE_SHARD, type Shard } from '../../src/shard.js';
 import { Account, type AccountLimits } from '../../src/upstream/account.js';

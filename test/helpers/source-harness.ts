@@ -2,7 +2,7 @@
 // definition, on a fake clock, talking over loopback to the source's simulator.
 // Real I/O settles between fake-clock steps; nothing sleeps on the wall clock.
 import type { Dispatcher } from 'undici';
-import { flushMicrotasks, type ManualClock } from '../../src/clock.js';
+import { flushMicrotasks, type ManualClock } from '../../src/sim/manual-clock.js';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
 import type { Scheduler } from '../../src/scheduler.js';

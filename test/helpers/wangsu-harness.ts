@@ -1,8 +1,8 @@
 // Wiring for the Wangsu tests: the simulator on loopback with known
 // credentials, and the source in the shared harness.
-import type { ManualClock } from '../../src/clock.js';
+import type { ManualClock } from '../../src/sim/manual-clock.js';
 import { wangsuCdn } from '../../src/sources/wangsu-cdn/index.js';
-import { WangsuSimulator, type SimulatorOptions } from '../../src/sources/wangsu-cdn/simulator.js';
+import { WangsuSimulator, type SimulatorOptions } from '../../src/sources/wangsu-cdn/sim/simulator.js';
 import type { WangsuSource } from '../../src/sources/wangsu-cdn/source.js';
 import { sourceHarness } from './source-harness.js';
 

@@ -1,7 +1,8 @@
-// --demo: the SparkRTC simulator on loopback with a spiking user, and a source config pointing at it.
+// --demo: the simulator on loopback with two apps whose rooms open and close,
+// a recurring quality spike, and a source config pointing at it.
 import { systemClock, type Clock } from '../../../clock.js';
 import type { DemoUpstream } from '../../../source.js';
-import { HuaweiRtcSimulator } from '../simulator.js';
+import { HuaweiRtcSimulator } from './simulator.js';
 
 export async function startDemo(clock: Clock = systemClock): Promise<DemoUpstream> {
   // The first user of each app's first room (open since 2 minutes before start) turns bad

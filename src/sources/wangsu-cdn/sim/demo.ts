@@ -2,8 +2,8 @@
 // recurring bandwidth spike, and a source config pointing at it.
 import { systemClock, type Clock } from '../../../clock.js';
 import type { DemoUpstream } from '../../../source.js';
-import { WangsuSimulator } from '../simulator.js';
-import type { SimDomain } from '../simulator-data.js';
+import { WangsuSimulator } from './simulator.js';
+import type { SimDomain } from './traffic.js';
 
 const DEMO_USER = 'demo-user';
 const DEMO_API_KEY = 'demo-api-key-not-secret';

@@ -5,7 +5,7 @@
 // Wangsu's status and codes for auth failures are not published [I]: 401 with
 // a descriptive code, which the exporter classifies by status.
 import { timingSafeEqual } from 'node:crypto';
-import { akskCanonicalRequest, akskSignature, akskStringToSign, apiKeyPassword, AKSK_ALGORITHM } from './auth.js';
+import { akskCanonicalRequest, akskSignature, akskStringToSign, apiKeyPassword, AKSK_ALGORITHM } from '../auth.js';
 
 export interface SimCredentials {
   /** username → API key */

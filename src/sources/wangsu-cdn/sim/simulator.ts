@@ -3,15 +3,18 @@
 // code and status, Wangsu-style throttling (HTTP 446), values above zero only
 // as two-decimal strings, revisions until slices settle, injectable faults,
 // and the ground truth of settled traffic. Time comes from an injected clock.
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
-import type { Clock } from '../../clock.js';
-import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from './client.js';
-import { THROTTLE_CODE } from './errors.js';
-import { SimAuthenticator, type SimCredentials } from './simulator-auth.js';
-import { TrafficModel, type TrafficModelOptions } from './simulator-data.js';
-import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './simulator-validate.js';
-import { formatSliceTime } from './time.js';
+import type { Clock } from '../../../clock.js';
+import { FaultQueue } from '../../../sim/faults.js';
+import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
+import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
+import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
+import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
+import { THROTTLE_CODE } from '../errors.js';
+import { SimAuthenticator, type SimCredentials } from './auth.js';
+import { TrafficModel, type TrafficModelOptions } from './traffic.js';
+import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './validate.js';
+import { formatSliceTime } from '../time.js';
 
 export interface SimRateLimits {
   accountRequests: number;
@@ -35,24 +38,17 @@ export interface SimulatorOptions {
 
 export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed';
 
-export interface SimRequestRecord {
-  atMs: number;
-  path: string;
-  status: number;
-  code: string;
-}
-
 const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
 
 export class WangsuSimulator {
   readonly model: TrafficModel;
   readonly app: Express;
-  readonly requests: SimRequestRecord[] = [];
+  private readonly log = new RequestLog();
   private readonly auth: SimAuthenticator;
   private readonly limits: SimLimits;
   private readonly rate: SimRateLimits;
-  private readonly accepted: { atMs: number; account: string; path: string }[] = [];
-  private readonly faults: Fault[] = [];
+  private readonly limiter: SlidingWindowLimiter;
+  private readonly faults = new FaultQueue<Fault>();
   private inFlight = 0;
   private nextId = 1;
 
@@ -61,12 +57,13 @@ export class WangsuSimulator {
     this.auth = new SimAuthenticator(opts.credentials, opts.skewMs);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.rate = { accountRequests: 300, interfaceRequests: 30, windowMs: 300_000, maxConcurrent: 10, throttleStatus: 446, ...opts.rate };
+    this.limiter = new SlidingWindowLimiter(this.rate.windowMs);
     this.app = this.buildApp();
   }
 
   /** The next `count` authenticated requests fail this way. */
   injectFault(fault: Fault, count = 1): void {
-    for (let i = 0; i < count; i++) this.faults.push(fault);
+    this.faults.push(fault, count);
   }
 
   /** Settled traffic per `domain/stream` in hundredths of an MB over minute slices ending in (fromMs, toMs]. */
@@ -74,18 +71,14 @@ export class WangsuSimulator {
     return this.model.settledFlow(fromMs, toMs, this.opts.clock.now());
   }
 
+  /** Every answered request, oldest first, recorded when its answer is sent. */
+  get requests(): SimRequest[] {
+    return this.log.records;
+  }
+
   /** Listens on 127.0.0.1 (port 0: any free port). */
-  async listen(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = this.app.listen(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    const { port: actual } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${actual}`,
-      close: () => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-    };
+  listen(port = 0): Promise<SimServer> {
+    return listenOnLoopback(this.app, port);
   }
 
   private buildApp(): Express {
@@ -116,9 +109,8 @@ export class WangsuSimulator {
     const body = typeof req.body === 'string' ? req.body : '';
     const verdict = this.auth.verify({ method: req.method, uri: req.originalUrl, headers: flatHeaders(req), body }, now);
     if (!verdict.ok) return finish(verdict.status, { code: verdict.code, message: verdict.message });
-    if (this.overRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
-    this.accepted.push({ atMs: now, account: verdict.account, path: req.path });
-    const fault = this.faults.shift();
+    if (!this.withinRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
+    const fault = this.faults.take();
     if (fault) return this.sendFault(fault, finish);
     const envelope = checkEnvelope(req.get('accept'), req.get('content-type'), body);
     if ('code' in envelope) return finish(envelope.status, envelope);
@@ -134,16 +126,12 @@ export class WangsuSimulator {
     finish(502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
   }
 
-  private overRate(account: string, path: string, now: number): boolean {
-    while (this.accepted.length > 0 && this.accepted[0]!.atMs <= now - this.rate.windowMs) this.accepted.shift();
-    let forAccount = 0;
-    let forInterface = 0;
-    for (const a of this.accepted) {
-      if (a.account !== account) continue;
-      forAccount++;
-      if (a.path === path) forInterface++;
-    }
-    return forAccount >= this.rate.accountRequests || forInterface >= this.rate.interfaceRequests;
+  /** Accepts the request unless its account, or the account on this interface, is at its limit. */
+  private withinRate(account: string, path: string, now: number): boolean {
+    return this.limiter.tryAccept(now, [
+      { key: account, max: this.rate.accountRequests },
+      { key: `${account} ${path}`, max: this.rate.interfaceRequests },
+    ]);
   }
 
   private detail(req: Request, _account: string): unknown {
@@ -206,10 +194,8 @@ export class WangsuSimulator {
   }
 
   private send(req: Request, res: Response, status: number, body: unknown, xml = false): void {
-    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : '';
-    this.requests.push({ atMs: this.opts.clock.now(), path: req.path, status, code });
-    // A demo runs for weeks: keep the newest requests only.
-    if (this.requests.length > 100_000) this.requests.splice(0, 50_000);
+    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : undefined;
+    this.log.add(req, this.opts.clock.now(), status, code);
     res.status(status).set(REQUEST_ID_HEADER, `sim-${this.nextId++}`);
     if (typeof body === 'string') res.type('html').send(body);
     else if (xml) res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?>${toXml('response', stripStatus(body))}`);

@@ -2,12 +2,14 @@
 // tests and --demo: gateway auth checks, mandatory parameters with the seed's
 // error body, the 5-day and 24-hour windows, paging, and the 30/min limit.
 import { timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { sleep, systemClock, type Clock } from '../../clock.js';
-import { canonicalRequest, parseAuthorization, signature } from './auth.js';
-import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './simulator-world.js';
+import { sleep, systemClock, type Clock } from '../../../clock.js';
+import { FaultQueue } from '../../../sim/faults.js';
+import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
+import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
+import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
+import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
+import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './world.js';
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -26,29 +28,22 @@ export interface SimulatorOptions {
 /** Faults injected into the next answers, one per request, first in first out. */
 export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number };
 
-export interface RecordedRequest {
-  at: number;
-  path: string;
-  query: Record<string, string | string[]>;
-  status: number;
-}
-
 const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const DAY = 86_400_000;
-const MAX_RECORDED = 100_000;
 
 export class HuaweiRtcSimulator {
   readonly world: World;
-  readonly requests: RecordedRequest[] = [];
-  readonly faults: Fault[] = [];
+  readonly faults = new FaultQueue<Fault>();
   readonly app = express();
   readonly projectId: string;
   readonly credentials: { accessKey: string; secretKey: string };
   readonly iamUser: { domain: string; user: string; password: string };
   private readonly clock: Clock;
+  private readonly log = new RequestLog();
   private readonly tokens = new Map<string, number>();
-  private readonly accepted: number[] = [];
+  /** One account per simulator, so the gateway's per-account limit counts every request. */
+  private readonly limiter = new SlidingWindowLimiter(60_000);
   private seq = 0;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
@@ -61,14 +56,13 @@ export class HuaweiRtcSimulator {
     this.routes();
   }
 
-  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = this.app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
-    };
+  /** Every request received, oldest first; status 0 while its answer is pending. */
+  get requests(): SimRequest[] {
+    return this.log.records;
+  }
+
+  listen(): Promise<SimServer> {
+    return listenOnLoopback(this.app);
   }
 
   private routes(): void {
@@ -76,11 +70,11 @@ export class HuaweiRtcSimulator {
     this.app.use(express.text({ type: '*/*' }));
     this.app.use((req, res, next) => {
       res.set('X-Request-Id', `sim-${++this.seq}`);
-      const record: RecordedRequest = { at: this.clock.now(), path: req.path, query: req.query as RecordedRequest['query'], status: 0 };
-      this.requests.push(record);
-      // A demo runs for weeks: keep the newest requests only.
-      if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED / 2);
-      res.on('finish', () => (record.status = res.statusCode));
+      const record = this.log.add(req, this.clock.now());
+      res.on('finish', () => {
+        record.status = res.statusCode;
+        if (res.locals.errorCode) record.code = res.locals.errorCode;
+      });
       next();
     });
     this.app.post('/v3/auth/tokens', (req, res) => this.issueToken(req, res));
@@ -94,13 +88,12 @@ export class HuaweiRtcSimulator {
     const denied = this.authenticate(req);
     if (denied) return void error(res, 401, denied.code, denied.msg);
     const now = this.clock.now();
-    while (this.accepted.length > 0 && this.accepted[0]! <= now - 60_000) this.accepted.shift();
     const limit = this.opts.rateLimitPerMinute ?? 30;
-    const fault = this.faults.shift();
-    if (this.accepted.length >= limit || fault === 'throttle') {
+    const fault = this.faults.take();
+    // An injected throttle is not counted against the limit, as a real refusal is not.
+    if (fault === 'throttle' || !this.limiter.tryAccept(now, [{ key: 'account', max: limit }])) {
       return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
     }
-    this.accepted.push(now);
     if (typeof fault === 'object') await sleep(this.clock, fault.latencyMs);
     if (fault === 'server_error') return void error(res, 500, 'RTC.00002001', 'Internal error.');
     if (fault === 'malformed') return void res.status(200).type('json').send('{"room_id": "x", "data": [{"uid": ');
@@ -236,5 +229,6 @@ function paging(q: Record<string, unknown>, total: number): { limit: number; off
 }
 
 function error(res: Response, status: number, code: string, msg: string): void {
+  res.locals.errorCode = code;
   res.status(status).json({ error_code: code, error_msg: msg });
 }

@@ -1,6 +1,6 @@
 // The simulator's checks of a stream/detail request, in the order of the
 // seed's error table, each with its code, message and HTTP status.
-import { parseRequestDate, parseZoneHeader } from './time.js';
+import { parseRequestDate, parseZoneHeader } from '../time.js';
 
 export interface SimError {
   status: number;

@@ -1,7 +1,7 @@
 // The simulated SparkRTC world: apps, rooms that open and close, users that
 // join and leave, and QoS values per (user, peer, mid) as a pure function of
 // the seed and the time, so tests can compute exactly what the API returns.
-import { stableHash } from '../../shard.js';
+import { unitHash } from '../../../sim/noise.js';
 
 export interface WorldOptions {
   seed: number;
@@ -40,15 +40,6 @@ export const UPLINK_MIDS = ['appcpu', 'syscpu', 'abit', 'vbit', 'vfps', 'vwidth'
 export const DOWNLINK_MIDS = ['ajitter', 'vjitter', 'artt', 'vrtt', 'aloss', 'vloss', 'ablock', 'vblock', 'abit', 'vbit', 'vfps', 'netscore'] as const;
 export const ALL_MIDS: readonly string[] = [...new Set<string>([...UPLINK_MIDS, ...DOWNLINK_MIDS])];
 
-/** Deterministic noise in [0, 1) from strings: FNV-1a, then a final avalanche. */
-export function hash(...parts: Array<string | number>): number {
-  let h = stableHash(parts.join('|'));
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return (h >>> 0) / 0x1_0000_0000;
-}
-
 export interface Room {
   appId: string;
   roomId: string;
@@ -84,7 +75,7 @@ export class World {
   private phase(appId: string, slot: number): number {
     const { cycleMs, firstRoomOpensAt } = this.opts;
     if (slot === 0 && firstRoomOpensAt !== undefined) return ((firstRoomOpensAt % cycleMs) + cycleMs) % cycleMs;
-    return Math.floor(hash(this.opts.seed, appId, slot, 'phase') * cycleMs);
+    return Math.floor(unitHash(this.opts.seed, appId, slot, 'phase') * cycleMs);
   }
 
   /** Rooms open at time t. */
@@ -109,10 +100,10 @@ export class World {
 
   /** Users of a room and when each was there: joins staggered after opening, some leave early. */
   users(room: Room): Presence[] {
-    const n = 2 + Math.floor(hash(this.opts.seed, room.roomId, 'users') * (this.opts.maxUsers - 1));
+    const n = 2 + Math.floor(unitHash(this.opts.seed, room.roomId, 'users') * (this.opts.maxUsers - 1));
     return Array.from({ length: n }, (_, i) => {
       const joinedAt = room.openedAt + i * 30_000;
-      const early = i > 0 && hash(this.opts.seed, room.roomId, i, 'leaves') < 0.3;
+      const early = i > 0 && unitHash(this.opts.seed, room.roomId, i, 'leaves') < 0.3;
       const leftAt = early ? joinedAt + Math.floor((room.closedAt - joinedAt) * 0.6) : room.closedAt;
       return { uid: String(10_000 + i), joinedAt, leftAt };
     });
@@ -127,7 +118,7 @@ export class World {
 
   /** The value the API reports for one series at point time t (documented units: ms, %, kbit/s …). */
   value(room: Room, uid: string, peerid: string, mid: string, t: number): number {
-    const n = hash(this.opts.seed, room.roomId, uid, peerid, mid, t);
+    const n = unitHash(this.opts.seed, room.roomId, uid, peerid, mid, t);
     const bad = this.isSpiking(room, uid, t) || (peerid !== '0' && this.isSpiking(room, peerid, t));
     const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
     switch (mid) {

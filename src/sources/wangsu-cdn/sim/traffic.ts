@@ -2,7 +2,8 @@
 // that start and stop, switchable bandwidth spikes, and recent slices that are
 // revised until they settle 5–15 minutes after they end. All values are kept
 // in hundredths (of an MB or a Mbps), as Wangsu prints two decimals.
-import { stableHash } from '../../shard.js';
+import { stableHash } from '../../../shard.js';
+import { unitMix } from '../../../sim/noise.js';
 
 export interface SimDomain {
   domain: string;
@@ -36,18 +37,6 @@ export interface TrafficModelOptions {
 
 const MINUTE = 60_000;
 const BLOCK = 30 * MINUTE;
-
-/** 32-bit string hash (FNV-1a). */
-/** A uniform number in [0, 1) from two integers (a mixing step of splitmix/murmur). */
-function unit(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
-}
 
 export interface MinuteValues {
   flow: number;
@@ -97,12 +86,12 @@ export class TrafficModel {
   /** Whether the stream is publishing during the minute ending at `endMs`. */
   isLive(domain: string, stream: string, endMs: number): boolean {
     if (this.alwaysLive.has(`${domain}/${stream}`)) return true;
-    return unit(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
+    return unitMix(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
   }
 
   /** Whether anyone watches the stream (the first stream of each domain always has viewers). */
   isWatched(domain: string, stream: string): boolean {
-    return this.alwaysLive.has(`${domain}/${stream}`) || unit(this.seedOf(domain, stream), -7) < this.watchedRatio;
+    return this.alwaysLive.has(`${domain}/${stream}`) || unitMix(this.seedOf(domain, stream), -7) < this.watchedRatio;
   }
 
   /** Final (settled) values of the 1-minute slice ending at `endMs`; zeros when not live or not watched. */
@@ -110,13 +99,13 @@ export class TrafficModel {
     if (!this.isWatched(domain, stream) || !this.isLive(domain, stream, endMs)) return { flow: 0, bandwidth: 0, online: 0 };
     const seed = this.seedOf(domain, stream);
     const minute = Math.floor(endMs / MINUTE);
-    const base = 0.2 * Math.exp(unit(seed, -1) * Math.log(400)); // 0.2–80 Mbps, log-uniform
+    const base = 0.2 * Math.exp(unitMix(seed, -1) * Math.log(400)); // 0.2–80 Mbps, log-uniform
     const hour = (((endMs / 3_600_000 + 8) % 24) + 24) % 24; // audience in UTC+8
     const diurnal = 0.55 + 0.45 * Math.cos((2 * Math.PI * (hour - 21)) / 24);
-    const noise = 0.85 + 0.3 * unit(seed, minute);
+    const noise = 0.85 + 0.3 * unitMix(seed, minute);
     let avgMbps = base * diurnal * noise * this.spikeFactor(domain, stream, endMs);
     if (avgMbps < 0.01) avgMbps = 0.01;
-    const peakMbps = avgMbps * (1 + 0.2 * unit(seed ^ 0x5bd1e995, minute));
+    const peakMbps = avgMbps * (1 + 0.2 * unitMix(seed ^ 0x5bd1e995, minute));
     const mb = (avgMbps * 1_000_000 * 60) / 8 / this.mbBytes;
     return { flow: Math.max(1, Math.round(mb * 100)), bandwidth: Math.max(1, Math.round(peakMbps * 100)), online: Math.max(1, Math.round(avgMbps / 1.5)) };
   }
@@ -131,7 +120,7 @@ export class TrafficModel {
 
   /** When the minute slice ending at `endMs` stops changing: 5–15 minutes after it ends. */
   settlesAt(domain: string, stream: string, endMs: number): number {
-    return endMs + this.settleMinMs + Math.floor(unit(this.seedOf(domain, stream) ^ 0x27d4eb2f, Math.floor(endMs / MINUTE)) * (this.settleMaxMs - this.settleMinMs));
+    return endMs + this.settleMinMs + Math.floor(unitMix(this.seedOf(domain, stream) ^ 0x27d4eb2f, Math.floor(endMs / MINUTE)) * (this.settleMaxMs - this.settleMinMs));
   }
 
   /**
