@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
+import { UpstreamError } from '../../src/upstream/api.js';
+import { FakeSource, deferred, fakeRunner, sample } from '../helpers/fakes.js';
+import type { Sample } from '../../src/source.js';
+
+function setup(source: FakeSource, clock = new ManualClock()) {
+  return { clock, ...fakeRunner(source, clock) };
+}
+
+/** Tracks whether a promise has settled, without awaiting it. */
+function settled(p: Promise<unknown>): () => boolean {
+  let done = false;
+  void p.then(() => (done = true), () => (done = true));
+  return () => done;
+}
+
+describe('scheduler', () => {
+  it('serves 10 concurrent scrapes from exactly 1 upstream fetch', async () => {
+    const upstream = deferred<Sample[]>();
+    const source = new FakeSource({ refresher: () => upstream.promise });
+    const { scheduler } = setup(source);
+    const scrapes = Array.from({ length: 10 }, () => scheduler.collect(5_000));
+    await flushMicrotasks();
+    upstream.resolve([sample({ room: 'r1' }, 7)]);
+    const pages = await Promise.all(scrapes);
+    assert.equal(source.refreshes, 1);
+    assert.equal(source.listings, 1);
+    for (const p of pages) assert.match(p.text, /^test_value\{room="r1"\} 7$/m);
+  });
+
+  it('answers a scrape by its deadline with the last good data when the upstream is slow', async () => {
+    let value = 1;
+    const hang = deferred<Sample[]>();
+    const source = new FakeSource({ refresher: async () => (value === 1 ? [sample({}, value)] : hang.promise) });
+    const { clock, scheduler } = setup(source);
+    await scheduler.collect(5_000);
+    value = 2;
+    await clock.advance(60_000); // data is now stale
+    const scrape = scheduler.collect(1_500);
+    const done = settled(scrape);
+    await clock.advance(1_499);
+    assert.equal(done(), false, 'returned before its deadline');
+    await clock.advance(1);
+    assert.equal(done(), true, 'still waiting after its deadline');
+    assert.match((await scrape).text, /^test_value 1$/m);
+    assert.equal(source.refreshes, 2);
+  });
+
+  it('keeps the last good data through failures and backs off exponentially with no retry storm', async () => {
+    let fail = false;
+    const source = new FakeSource({
+      refresher: async () => {
+        if (fail) throw new UpstreamError({ outcome: 'server_error', message: 'HTTP 500', status: 500, code: 'RTC.00002001', requestId: 'req-42' });
+        return [sample({}, 3)];
+      },
+    });
+    const { clock, scheduler, runner, log } = setup(source);
+    await scheduler.collect(1_000);
+    fail = true;
+    await clock.advance(60_000);
+    const page = await scheduler.collect(1_000);
+    assert.match(page.text, /^test_value 3$/m, 'last good data lost on failure');
+    assert.equal(runner.status().up, false);
+    assert.equal(source.refreshes, 2);
+    const line = log.records().find((r) => r.msg === 'refresh failed: HTTP 500');
+    assert.ok(line, 'no log line for the failed refresh');
+    assert.equal(line.status, 500);
+    assert.equal(line.code, 'RTC.00002001');
+    assert.equal(line.request_id, 'req-42');
+    assert.equal(line.source, 'fake');
+
+    // Back-off: 10 s, then 20 s, then 40 s; 100 scrapes in between cost nothing upstream.
+    for (const waitS of [10, 20, 40]) {
+      const before: number = source.refreshes;
+      for (let s = 0; s < waitS - 1; s++) {
+        await clock.advance(1_000);
+        await Promise.all(Array.from({ length: 3 }, () => scheduler.collect(0)));
+      }
+      assert.equal(source.refreshes, before, `retried before ${waitS} s of back-off`);
+      await clock.advance(1_000);
+      await scheduler.collect(1_000);
+      assert.equal(source.refreshes, before + 1, `no retry after ${waitS} s of back-off`);
+    }
+
+    fail = false;
+    await clock.advance(80_000);
+    await scheduler.collect(1_000);
+    assert.equal(runner.status().up, true);
+  });
+
+  it('waits the longest back-off after an authentication failure, and longer if the vendor asks', async () => {
+    const source = new FakeSource({
+      refresher: async () => {
+        throw new UpstreamError({ outcome: 'auth_error', message: 'bad credentials', status: 401 });
+      },
+    });
+    const { clock, scheduler } = setup(source);
+    await scheduler.collect(1_000);
+    await clock.advance(299_000);
+    await scheduler.collect(0);
+    assert.equal(source.refreshes, 1);
+    await clock.advance(1_000);
+    await scheduler.collect(0);
+    assert.equal(source.refreshes, 2);
+
+    const throttled = new FakeSource({
+      refresher: async () => {
+        throw new UpstreamError({ outcome: 'throttled', message: 'slow down', status: 429, retryAfterMs: 120_000 });
+      },
+    });
+    const t = setup(throttled);
+    await t.scheduler.collect(1_000);
+    await t.clock.advance(119_000);
+    await t.scheduler.collect(0);
+    assert.equal(throttled.refreshes, 1, 'retried before the wait the vendor asked for');
+    await t.clock.advance(1_000);
+    await t.scheduler.collect(0);
+    assert.equal(throttled.refreshes, 2);
+  });
+
+  it('removes the series of a key that left the list, and series a key no longer reports', async () => {
+    const source = new FakeSource({ keys: ['room-a', 'room-b'] });
+    source.refresher = async (key) => (key === 'room-a' ? [sample({ room: key, uid: '1' }, 1), sample({ room: key, uid: '2' }, 1)] : [sample({ room: key, uid: '9' }, 1)]);
+    const { clock, scheduler, metrics } = setup(source);
+    let text = (await scheduler.collect(1_000)).text;
+    assert.match(text, /room="room-b"/);
+    assert.match(text, /uid="2"/);
+
+    source.keys = ['room-a'];
+    source.refresher = async (key) => [sample({ room: key, uid: '1' }, 1)];
+    await clock.advance(300_000);
+    text = (await scheduler.collect(1_000)).text;
+    assert.doesNotMatch(text, /room-b/);
+    assert.doesNotMatch(text, /uid="2"/);
+    assert.match(text, /uid="1"/);
+    const series = await metrics.series.get();
+    assert.equal(series.values[0]?.value, 1);
+  });
+
+  it('reports the age of the oldest data it serves', async () => {
+    let fail = false;
+    const source = new FakeSource({
+      keys: ['a', 'b'],
+      refresher: async (key) => {
+        if (fail && key === 'b') throw new Error('boom');
+        return [sample({ key }, 1)];
+      },
+    });
+    const { clock, scheduler, runner } = setup(source);
+    await scheduler.collect(1_000);
+    assert.equal(runner.status().dataAgeSeconds, 0);
+    fail = true;
+    await clock.advance(90_000);
+    await scheduler.collect(1_000);
+    // a was refreshed now; b failed, so the oldest data served is b's, from t=0.
+    assert.equal(runner.status().dataAgeSeconds, 90);
+    await clock.advance(5_000);
+    assert.equal(runner.status().dataAgeSeconds, 95);
+  });
+
+  it('becomes ready once the first key listing was tried, even when it failed', async () => {
+    const source = new FakeSource();
+    source.listKeys = async () => {
+      throw new Error('discovery down');
+    };
+    const { scheduler } = setup(source);
+    assert.equal(scheduler.status().every((s) => s.ready), false);
+    await scheduler.collect(1_000);
+    assert.equal(scheduler.status().every((s) => s.ready), true);
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import request from 'supertest';
+import { request as undiciRequest } from 'undici';
+import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
+import { scrapeWaitMs } from '../../src/server.js';
+import { FakeSource, deferred, fakeExporter, sample } from '../helpers/fakes.js';
+import type { Sample } from '../../src/source.js';
+
+describe('http server', () => {
+  it('serves upstream series then self-metrics with the exposition content type', async () => {
+    const { exporter } = fakeExporter([new FakeSource({ refresher: async () => [sample({ room: 'r"1' }, 0.5)] })]);
+    const res = await request(exporter.app).get('/metrics').expect(200);
+    assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(res.headers['etag'], undefined);
+    assert.equal(res.headers['x-powered-by'], undefined);
+    assert.match(res.text, /^test_value\{room="r\\"1"\} 0\.5$/m);
+    assert.match(res.text, /^rtc_cdn_exporter_up\{source="fake"\} 1$/m);
+    assert.match(res.text, /^rtc_cdn_exporter_series\{source="fake"\} 1$/m);
+    assert.match(res.text, /^rtc_cdn_exporter_build_info\{version="0\.0\.0-test",nodejs="v[\d.]+"\} 1$/m);
+    assert.match(res.text, /^process_cpu_user_seconds_total /m);
+    assert.ok(res.text.indexOf('test_value') < res.text.indexOf('rtc_cdn_exporter_up'));
+  });
+
+  it('gzips when the scraper accepts it, and not otherwise', async () => {
+    const { exporter } = fakeExporter([new FakeSource()]);
+    const addr = await exporter.listen('127.0.0.1:0');
+    try {
+      // undici does not decompress, so this sees the bytes on the wire.
+      const gz = await undiciRequest(`http://127.0.0.1:${addr.port}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      const text = gunzipSync(Buffer.from(await gz.body.arrayBuffer())).toString();
+      assert.match(text, /^test_value\{key="k1"\} 1$/m);
+      assert.match(text, /^rtc_cdn_exporter_build_info/m);
+      const plain = await undiciRequest(`http://127.0.0.1:${addr.port}/metrics`);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.match(await plain.body.text(), /^test_value\{key="k1"\} 1$/m);
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+
+  it('waits for a refresh at most the scrape timeout minus the offset', async () => {
+    assert.equal(scrapeWaitMs('10', 500, 30_000), 9_500);
+    assert.equal(scrapeWaitMs('10', 500, 5_000), 5_000);
+    assert.equal(scrapeWaitMs(undefined, 500, 5_000), 5_000);
+    assert.equal(scrapeWaitMs('0.2', 500, 5_000), 0);
+    assert.equal(scrapeWaitMs('garbage', 500, 5_000), 5_000);
+
+    const clock = new ManualClock();
+    const hang = deferred<Sample[]>();
+    const { exporter } = fakeExporter([new FakeSource({ refresher: () => hang.promise })], { clock });
+    let answered = false;
+    const scrape = request(exporter.app)
+      .get('/metrics')
+      .set('X-Prometheus-Scrape-Timeout-Seconds', '2')
+      .then((r) => {
+        answered = true;
+        return r;
+      });
+    while (clock.pendingTimers() === 0) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(1_499);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(answered, false, 'answered before the deadline');
+    await clock.advance(1);
+    const res = await scrape;
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(res.text, /^test_value/m);
+    hang.resolve([]);
+  });
+
+  it('is healthy at once and ready after the first key listing', async () => {
+    const listing = deferred<string[]>();
+    const source = new FakeSource();
+    source.listKeys = () => listing.promise;
+    const { exporter } = fakeExporter([source]);
+    await request(exporter.app).get('/-/healthy').expect(200, 'Healthy\n');
+    const notReady = await request(exporter.app).get('/-/ready').expect(503);
+    assert.match(notReady.text, /fake/);
+    void exporter.scheduler.collect(0);
+    listing.resolve(['k1']);
+    await flushMicrotasks();
+    await request(exporter.app).get('/-/ready').expect(200, 'Ready\n');
+  });
+
+  it('shows version, sources and their state on the landing page, and JSON 404 elsewhere', async () => {
+    const { exporter } = fakeExporter([new FakeSource({ name: 'fake_<b>' })]);
+    await request(exporter.app).get('/metrics');
+    const res = await request(exporter.app).get('/').expect(200);
+    assert.match(res.headers['content-type']!, /text\/html/);
+    assert.match(res.text, /rtc-cdn-exporter 0\.0\.0-test/);
+    assert.match(res.text, /href="\/metrics"/);
+    assert.match(res.text, /fake_&#60;b&#62;<\/td><td>up<\/td><td>1<\/td>/);
+    const missing = await request(exporter.app).get('/nope').expect(404);
+    assert.deepEqual(missing.body, { error: 'not found', path: '/nope' });
+  });
+});

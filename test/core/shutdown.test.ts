@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { request } from 'undici';
+import { FakeSource, fakeExporter, sample } from '../helpers/fakes.js';
+import type { Sample } from '../../src/source.js';
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight scrape finish with the last good data, aborts the upstream call, refuses new connections', async () => {
+    let hang = false;
+    let aborted = false;
+    let hanging!: () => void;
+    const hangStarted = new Promise<void>((r) => (hanging = r));
+    const source = new FakeSource({
+      refresher: (_key, ctx) => {
+        if (!hang) return Promise.resolve([sample({ room: 'r1' }, 1)]);
+        hanging();
+        return new Promise<Sample[]>((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(ctx.signal.reason);
+          }),
+        );
+      },
+    });
+    source.refreshIntervalMs = 0; // every scrape refreshes
+    const { exporter } = fakeExporter([source], { configYaml: 'refresh: {interval: 0s, max_scrape_wait: 60s}\nshutdown_timeout: 5s\nfake: {}' });
+    const addr = await exporter.listen('127.0.0.1:0');
+    const url = `http://127.0.0.1:${addr.port}/metrics`;
+    assert.match(await (await request(url)).body.text(), /^test_value\{room="r1"\} 1$/m);
+    hang = true;
+    const inflight = request(url);
+    await hangStarted;
+    await exporter.shutdown();
+    const res = await inflight;
+    assert.equal(res.statusCode, 200);
+    assert.match(await res.body.text(), /^test_value\{room="r1"\} 1$/m);
+    assert.equal(aborted, true, 'upstream call not aborted');
+    await assert.rejects(request(url), /ECONNREFUSED/);
+  });
+
+  it('exits 0 on SIGTERM and on SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const child = spawn(process.execPath, ['dist/src/main.js', '--demo', '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      while (!out.includes('"msg":"listening"')) await once(child.stdout, 'data');
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, `exit code after ${signal}: ${code}\n${out}`);
+      assert.match(out, /"msg":"stopped"/);
+    }
+  });
+});

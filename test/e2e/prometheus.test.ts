@@ -1,0 +1,166 @@
+// End to end with a real Prometheus (Debian's `prometheus` package): the
+// exporter in demo mode (spikes on), scraped every 2 s, the shipped alert rules
+// evaluated every 2 s with their for: durations shortened. Asserts through the
+// Prometheus HTTP API: target up, families and labels in base units, the jitter
+// and bandwidth spike alerts firing, and data behind every dashboard query.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const files = join(root, 'helm/rtc-cdn-exporter/files');
+const children: ChildProcess[] = [];
+let dir = '';
+let promURL = '';
+let exporterOutput = () => '';
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function start(cmd: string, args: string[], name: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  child.on('error', (err) => (out += `\n${name} failed to start: ${err.message}`));
+  return { child, output: () => out };
+}
+
+async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await request(`${promURL}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.body.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+/** Polls `check` every second (real time: Prometheus is a real process) until it returns true or `seconds` pass. */
+async function eventually(seconds: number, what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) assert.fail(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Every PromQL expression of the shipped dashboards, with Grafana's variables filled in. */
+function dashboardQueries(): Array<{ dashboard: string; panel: string; expr: string }> {
+  const out: Array<{ dashboard: string; panel: string; expr: string }> = [];
+  for (const file of readdirSync(join(files, 'dashboards'))) {
+    const dash = JSON.parse(readFileSync(join(files, 'dashboards', file), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    for (const p of dash.panels) {
+      for (const t of p.targets ?? []) {
+        out.push({ dashboard: file, panel: p.title, expr: t.expr.replaceAll('$__rate_interval', '1m').replace(/\$[a-z_]+/g, '.*') });
+      }
+    }
+  }
+  return out;
+}
+
+describe('end to end with a real Prometheus', () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'e2e-prom-'));
+    const exporter = start(process.execPath, ['dist/src/main.js', '--demo', '--web.listen-address=127.0.0.1:0'], 'exporter');
+    exporterOutput = exporter.output;
+    await eventually(30, 'the exporter to listen', async () => /"msg":"listening"/.test(exporter.output()));
+    const port = /"address":"127\.0\.0\.1:(\d+)"/.exec(exporter.output())![1];
+
+    // The shipped rules, with every for: shortened so that a 2-minute test can see alerts fire.
+    const rules = readFileSync(join(files, 'alerts.yaml'), 'utf8').replace(/for: \S+ # for: /g, 'for: 10s # for: ');
+    writeFileSync(join(dir, 'alerts.yaml'), rules);
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}',
+        'rule_files: [alerts.yaml]',
+        'scrape_configs:',
+        '  - job_name: rtc-cdn-exporter',
+        `    static_configs: [{targets: ["127.0.0.1:${port}"]}]`,
+        '',
+      ].join('\n'),
+    );
+    const promPort = await freePort();
+    promURL = `http://127.0.0.1:${promPort}`;
+    const prom = start(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
+      'prometheus',
+    );
+    await eventually(60, `Prometheus to be ready\n${prom.output()}`, async () => (await request(`${promURL}/-/ready`)).statusCode === 200);
+  });
+
+  after(async () => {
+    // The exporter's complaints during the run, if any, for whoever reads the CI log.
+    const complaints = exporterOutput().split('\n').filter((l) => /"level":"(warn|error)"/.test(l));
+    if (complaints.length > 0) console.log(`exporter warnings and errors during the run:\n${complaints.slice(0, 20).join('\n')}`);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scrapes the exporter: the target is up', async () => {
+    await eventually(60, 'the target to be up', async () => (await query('up{job="rtc-cdn-exporter"} == 1')).length === 1);
+  });
+
+  it('stores the expected families and labels, in base units', async () => {
+    const families = [
+      'huaweicloud_rtc_audio_jitter_seconds',
+      'huaweicloud_rtc_video_packet_loss_ratio',
+      'huaweicloud_rtc_video_bitrate_bits_per_second',
+      'huaweicloud_rtc_room_last_refresh_timestamp_seconds',
+      'wangsu_live_stream_bandwidth_bits_per_second',
+      'wangsu_live_stream_traffic_bytes_total',
+      'wangsu_live_stream_online_users',
+      'rtc_cdn_exporter_up',
+    ];
+    await eventually(60, 'every family', async () => {
+      for (const f of families) if ((await query(f)).length === 0) return false;
+      return true;
+    });
+    const [jitter] = await query('huaweicloud_rtc_audio_jitter_seconds');
+    assert.deepEqual(Object.keys(jitter!.metric).sort(), ['__name__', 'app_id', 'instance', 'job', 'peerid', 'room_id', 'uid']);
+    assert.ok((await query('huaweicloud_rtc_audio_jitter_seconds > 2')).length === 0, 'jitter in ms, not seconds');
+    assert.ok((await query('huaweicloud_rtc_audio_packet_loss_ratio > 1')).length === 0, 'loss in percent, not a ratio');
+    assert.ok((await query('huaweicloud_rtc_video_bitrate_bits_per_second > 50000')).length > 0, 'bitrate in kbit/s, not bit/s');
+    const [bw] = await query('wangsu_live_stream_bandwidth_bits_per_second');
+    assert.deepEqual(Object.keys(bw!.metric).sort(), ['__name__', 'domain', 'instance', 'job', 'stream']);
+    assert.ok((await query('wangsu_live_stream_bandwidth_bits_per_second > 10000')).length > 0, 'bandwidth in Mbit/s, not bit/s');
+    assert.deepEqual((await query('rtc_cdn_exporter_up')).map((r) => r.value[1]), ['1', '1']);
+  });
+
+  it('fires the jitter-spike and bandwidth-spike alerts', async () => {
+    // Spike alerts end as the baseline catches up, so keep each alert as first seen firing.
+    const firing = new Map<string, Record<string, string>>();
+    await eventually(240, 'RtcAudioJitterSpike and LiveStreamBandwidthSpike to fire', async () => {
+      for (const r of await query('ALERTS{alertstate="firing"}')) if (!firing.has(r.metric.alertname!)) firing.set(r.metric.alertname!, r.metric);
+      return firing.has('RtcAudioJitterSpike') && firing.has('LiveStreamBandwidthSpike');
+    });
+    console.log(`alerts fired: ${[...firing.keys()].sort().join(', ')}`);
+    const jitter = firing.get('RtcAudioJitterSpike')!;
+    // User 10000's bad network shows in its own downlink and in every peer's downlink from it.
+    assert.ok(jitter.uid === '10000' || jitter.peerid === '10000', `the demo spikes user 10000, not ${JSON.stringify(jitter)}`);
+    assert.equal(jitter.severity, 'critical');
+    assert.equal(firing.get('LiveStreamBandwidthSpike')!.stream, 'live/channel-01');
+  });
+
+  it('has data behind every dashboard query', async () => {
+    const queries = dashboardQueries();
+    assert.ok(queries.length >= 30, `only ${queries.length} dashboard queries found`);
+    const empty: string[] = [];
+    for (const q of queries) if ((await query(q.expr)).length === 0) empty.push(`${q.dashboard} / ${q.panel}: ${q.expr}`);
+    assert.deepEqual(empty, [], `dashboard queries without data:\n${empty.join('\n')}`);
+  });
+});
