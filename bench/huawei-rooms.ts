@@ -1,7 +1,7 @@
 // npm run bench: upstream requests per minute and the worst room data age for
 // 10, 100 and 1000 SparkRTC rooms under the default 30 requests/minute budget,
 // scraped every 15 s, in simulated time against the simulator on loopback.
-import { huaweiSetup } from '../test/sources/huawei-rtc/harness.js';
+import { huaweiSetup } from '../src/sources/huawei-rtc/sim/drive.js';
 
 async function measure(rooms: number, minutes: number): Promise<void> {
   const h = await huaweiSetup({

@@ -1,7 +1,7 @@
 // npm run bench: a simulated day of SparkRTC rooms opening and closing (new
 // room ids every cycle), scraped every 30 s, to show that memory stays flat
 // while keys churn. Fake time; real loopback HTTP to the simulator.
-import { huaweiSetup } from '../test/sources/huawei-rtc/harness.js';
+import { huaweiSetup } from '../src/sources/huawei-rtc/sim/drive.js';
 
 async function main() {
   const h = await huaweiSetup({

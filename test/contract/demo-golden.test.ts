@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
 import { ManualClock } from '../../src/sim/manual-clock.js';
 import { sources } from '../../src/sources/index.js';
-import { memoryLogger } from '../helpers/fakes.js';
+import { memoryLogger } from '../../src/sim/memory-logger.js';
 
 const GOLDEN = new URL('../../../test/golden/demo-metrics.prom', import.meta.url);
 const START = Date.UTC(2026, 10, 22, 12, 0, 0);

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config.js';
 import { startDemo, type Demo } from '../../src/demo.js';
 import { Exporter } from '../../src/exporter.js';
 import type { SourceDefinition } from '../../src/source.js';
-import { memoryLogger } from '../helpers/fakes.js';
+import { memoryLogger } from '../../src/sim/memory-logger.js';
 
 export interface ContractCase {
   definition: SourceDefinition;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { memoryLogger } from '../helpers/fakes.js';
+import { memoryLogger } from '../../src/sim/memory-logger.js';
 
 describe('logger', () => {
   it('masks secret values anywhere and redacts authorization headers', () => {

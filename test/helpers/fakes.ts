@@ -1,26 +1,14 @@
-// Test doubles for the core: a scriptable source and a logger that keeps its lines.
-import { Writable } from 'node:stream';
+// Test doubles for the core: a scriptable source, its runner and an exporter around it.
 import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
-import { createLogger } from '../../src/logger.js';
+import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { Scheduler, SourceRunner } from '../../src/scheduler.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
 import { defineSource, type FamilySpec, type RefreshContext, type Sample, type Source, type SourceDefinition } from '../../src/source.js';
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
-export function memoryLogger(secrets: string[] = []) {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', secrets, destination });
-  return { logger, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 type Refresher = (key: string, ctx: RefreshContext) => Promise<Sample[]>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { huaweiSetup } from './harness.js';
+import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 /** Most requests in any 60-second window. */
 function peakPerMinute(times: number[]): number {

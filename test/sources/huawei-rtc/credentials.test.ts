@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { huaweiSetup } from './harness.js';
+import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 const WORLD = { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 };
 

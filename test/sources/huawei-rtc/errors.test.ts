@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HUAWEI_ERRORS } from '../../../src/sources/huawei-rtc/errors.js';
 import { classify } from '../../../src/upstream/classify.js';
-import { huaweiSetup } from './harness.js';
+import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
 

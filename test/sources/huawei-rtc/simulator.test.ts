@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { HuaweiRtcSimulator } from '../../../src/sources/huawei-rtc/sim/simulator.js';
-import { START, signedGet } from './harness.js';
+import { START, signedGet } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 const clock = new ManualClock(START);
 const sim = new HuaweiRtcSimulator({ clock, world: { seed: 9, apps: 1, roomsPerApp: 2, maxUsers: 3, cycleMs: 86_400_000, openMs: 86_000_000 }, rateLimitPerMinute: 30 });

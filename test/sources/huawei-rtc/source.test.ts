@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { queryWindow } from '../../../src/sources/huawei-rtc/client.js';
-import { huaweiSetup } from './harness.js';
+import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 /** Value of one series on a page, or undefined. */
 function valueOf(page: string, name: string, labels: Record<string, string>): number | undefined {

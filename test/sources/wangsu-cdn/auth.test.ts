@@ -14,7 +14,8 @@ import {
   UniqueSecondGate,
 } from '../../../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH } from '../../../src/sources/wangsu-cdn/client.js';
-import { ACCESS_KEY, akskAuth, apiKeyAuth, API_KEY, API_USER, buildSource, SECRET_KEY, settle, startSim } from './harness.js';
+import { ACCESS_KEY, akskAuth, apiKeyAuth, API_KEY, API_USER, buildSource, SECRET_KEY, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { settle } from '../../../src/sim/drive.js';
 
 // Vectors from the vendor's Python and Go SDKs (/work/wangsu-aksk-vectors.md), verbatim.
 const SDK = { ak: 'ak-example', sk: 'sk-example', ts: '1700000000', host: 'open.chinanetcenter.com' };

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { planBatches } from '../../../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/client.js';
-import { apiKeyAuth, buildSource, runScrapes, settle, startSim } from './harness.js';
+import { apiKeyAuth, buildSource, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { runScrapes, settle } from '../../../src/sim/drive.js';
 
 const LIMITS = { maxGroups: 20, maxStreams: 2000 };
 const streams = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) => `live/${prefix}${i}`);

@@ -8,7 +8,8 @@ import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/c
 import { THROTTLE_CODE, WANGSU_ERRORS } from '../../../src/sources/wangsu-cdn/errors.js';
 import { classify } from '../../../src/upstream/classify.js';
 import { formatRequestDate } from '../../../src/sources/wangsu-cdn/time.js';
-import { API_KEY, API_USER, apiKeyAuth, buildSource, settle, startSim } from './harness.js';
+import { API_KEY, API_USER, apiKeyAuth, buildSource, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { settle } from '../../../src/sim/drive.js';
 
 const ERROR_CODES = WANGSU_ERRORS.codes;
 const classifyWangsu = (res: Parameters<typeof classify>[0]) => classify(res, WANGSU_ERRORS);

@@ -4,7 +4,8 @@ import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { DETAIL_PATH, type StreamSeries } from '../../../src/sources/wangsu-cdn/client.js';
 import { TrafficLedger } from '../../../src/sources/wangsu-cdn/ledger.js';
 import { THROTTLE_CODE } from '../../../src/sources/wangsu-cdn/errors.js';
-import { apiKeyAuth, buildSource, familyValues, IncreaseTracker, runScrapes, startSim } from './harness.js';
+import { apiKeyAuth, buildSource, familyValues, IncreaseTracker, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { runScrapes } from '../../../src/sim/drive.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0);

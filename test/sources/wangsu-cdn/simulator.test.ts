@@ -6,7 +6,7 @@ import { httpDate, signApiKey } from '../../../src/sources/wangsu-cdn/auth.js';
 import { DETAIL_PATH } from '../../../src/sources/wangsu-cdn/client.js';
 import { TrafficModel } from '../../../src/sources/wangsu-cdn/sim/traffic.js';
 import { formatRequestDate } from '../../../src/sources/wangsu-cdn/time.js';
-import { API_KEY, API_USER, startSim } from './harness.js';
+import { API_KEY, API_USER, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0);

@@ -10,8 +10,9 @@ import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/c
 import { wangsuCdn } from '../../../src/sources/wangsu-cdn/index.js';
 import { streamSamples, wangsuFamilies } from '../../../src/sources/wangsu-cdn/families.js';
 import { EXAMPLE_ENV } from '../../helpers/example-env.js';
-import { memoryLogger } from '../../helpers/fakes.js';
-import { API_KEY, API_USER, buildSource, familyValues, runScrapes, settle, startSim } from './harness.js';
+import { memoryLogger } from '../../../src/sim/memory-logger.js';
+import { API_KEY, API_USER, buildSource, familyValues, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { runScrapes, settle } from '../../../src/sim/drive.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 20);

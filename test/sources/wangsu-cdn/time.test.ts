@@ -4,7 +4,8 @@ import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { wangsuCdn } from '../../../src/sources/wangsu-cdn/index.js';
 import { planWindow } from '../../../src/sources/wangsu-cdn/window.js';
 import { formatRequestDate, formatSliceTime, parseRequestDate, parseSliceTime, parseZoneHeader } from '../../../src/sources/wangsu-cdn/time.js';
-import { apiKeyAuth, buildSource, settle, startSim } from './harness.js';
+import { apiKeyAuth, buildSource, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { settle } from '../../../src/sim/drive.js';
 
 const MIN = 60_000;
 

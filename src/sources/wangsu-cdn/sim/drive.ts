@@ -1,12 +1,11 @@
 // Wiring for the Wangsu tests: the simulator on loopback with known
 // credentials, and the source in the shared harness.
-import type { ManualClock } from '../../../src/sim/manual-clock.js';
-import { wangsuCdn } from '../../../src/sources/wangsu-cdn/index.js';
-import { WangsuSimulator, type SimulatorOptions } from '../../../src/sources/wangsu-cdn/sim/simulator.js';
-import type { WangsuSource } from '../../../src/sources/wangsu-cdn/source.js';
-import { sourceHarness } from '../../helpers/source-harness.js';
+import type { ManualClock } from '../../../sim/manual-clock.js';
+import { wangsuCdn } from '../index.js';
+import { WangsuSimulator, type SimulatorOptions } from './simulator.js';
+import type { WangsuSource } from '../source.js';
+import { sourceHarness } from '../../../sim/drive.js';
 
-export { ioTurns, runScrapes, settle } from '../../helpers/source-harness.js';
 
 export const API_USER = 'user-example';
 export const API_KEY = 'apikey-example-secret';

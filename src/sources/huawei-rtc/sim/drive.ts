@@ -1,9 +1,9 @@
 // The huawei_rtc source against its simulator, both on one fake clock.
-import { ManualClock } from '../../../src/sim/manual-clock.js';
-import { signRequest } from '../../../src/sources/huawei-rtc/auth.js';
-import { huaweiRtc } from '../../../src/sources/huawei-rtc/index.js';
-import { HuaweiRtcSimulator, type SimulatorOptions } from '../../../src/sources/huawei-rtc/sim/simulator.js';
-import { quiet, sourceHarness } from '../../helpers/source-harness.js';
+import { ManualClock } from '../../../sim/manual-clock.js';
+import { signRequest } from '../auth.js';
+import { huaweiRtc } from '../index.js';
+import { HuaweiRtcSimulator, type SimulatorOptions } from './simulator.js';
+import { quiet, sourceHarness } from '../../../sim/drive.js';
 
 export const START = Date.UTC(2026, 10, 22, 12, 0, 0);
 

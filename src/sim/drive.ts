@@ -2,12 +2,12 @@
 // definition, on a fake clock, talking over loopback to the source's simulator.
 // Real I/O settles between fake-clock steps; nothing sleeps on the wall clock.
 import type { Dispatcher } from 'undici';
-import { flushMicrotasks, type ManualClock } from '../../src/sim/manual-clock.js';
-import { parseConfig } from '../../src/config.js';
-import { Exporter } from '../../src/exporter.js';
-import type { Scheduler } from '../../src/scheduler.js';
-import type { RefreshContext, Source, SourceDefinition } from '../../src/source.js';
-import { memoryLogger } from './fakes.js';
+import { flushMicrotasks, type ManualClock } from './manual-clock.js';
+import { parseConfig } from '../config.js';
+import { Exporter } from '../exporter.js';
+import type { Scheduler } from '../scheduler.js';
+import type { RefreshContext, Source, SourceDefinition } from '../source.js';
+import { memoryLogger } from './memory-logger.js';
 
 export interface HarnessOptions {
   definition: SourceDefinition;
