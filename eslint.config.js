@@ -48,12 +48,14 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // An abort passes the signal's reason on, whatever it is: that is the AbortSignal contract.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true }],
+    },
   },
   {
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
-      // An abort passes the signal's reason on, whatever it is: that is the AbortSignal contract.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },

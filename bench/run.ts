@@ -18,7 +18,11 @@ const FAMILIES: FamilySpec[] = ['audio_jitter_seconds', 'video_jitter_seconds', 
 function samplesFor(key: string, round: number): Sample[] {
   const out: Sample[] = [];
   for (let i = 0; i < PER_KEY; i++) {
-    out.push({ family: FAMILIES[i % FAMILIES.length]!, labels: { app_id: 'app-1', room_id: key, uid: `user-${i >> 2}`, peerid: String(i % 7) }, value: Math.random() * 100 + round });
+    out.push({
+      family: FAMILIES[i % FAMILIES.length]!,
+      labels: { app_id: 'app-1', room_id: key, uid: `user-${i >> 2}`, peerid: String(i % 7) },
+      value: Math.random() * 100 + round,
+    });
   }
   return out;
 }
@@ -81,7 +85,9 @@ async function main() {
   }
   global.gc?.();
   const mem = process.memoryUsage();
-  console.log(`memory: rss ${(mem.rss / 1e6).toFixed(0)} MB, heap used ${(mem.heapUsed / 1e6).toFixed(0)} MB (was ${(heapBefore / 1e6).toFixed(0)} MB before the exporter's first refresh)`);
+  console.log(
+    `memory: rss ${(mem.rss / 1e6).toFixed(0)} MB, heap used ${(mem.heapUsed / 1e6).toFixed(0)} MB (was ${(heapBefore / 1e6).toFixed(0)} MB before the exporter's first refresh)`,
+  );
   await exporter.shutdown();
 }
 

@@ -81,7 +81,8 @@ export class Exporter {
         signal: this.shutdownSignal.signal,
         random,
       },
-      (relistKeys) => definition.create(sourceConfig, { clock, logger: sourceLogger, shard, account: (limits) => new Account(limits, accountDeps), relistKeys }),
+      (relistKeys) =>
+        definition.create(sourceConfig, { clock, logger: sourceLogger, shard, account: (limits) => new Account(limits, accountDeps), relistKeys }),
     );
   }
 

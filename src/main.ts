@@ -78,7 +78,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     const addr = await exporter.listen(flags.listenAddress);
     logger.info(
-      { address: `${addr.address}:${addr.port}`, version, demo: flags.demo, sources: [...loaded.config.sources.keys()], shard: `${flags.shardIndex}/${flags.shardCount}` },
+      {
+        address: `${addr.address}:${addr.port}`,
+        version,
+        demo: flags.demo,
+        sources: [...loaded.config.sources.keys()],
+        shard: `${flags.shardIndex}/${flags.shardCount}`,
+      },
       'listening',
     );
   } catch (err) {

@@ -15,16 +15,14 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration in config, given as "30s", "5m", "1h30m"; typed as milliseconds. */
-export const duration = z
-  .string({ error: 'expected a duration such as "30s" or "5m"' })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const duration = z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** A duration with its default written the same way, e.g. durationDefault('60s'). */
 export const durationDefault = (text: string) => duration.default(parseDuration(text)!);
@@ -102,7 +100,10 @@ export function budgetSchema(d: BudgetDefaults) {
       throttle_pause_max: durationDefault(d.throttle_pause_max),
     })
     .prefault({})
-    .refine((b) => b.throttle_pause_min <= b.throttle_pause_max, { message: 'throttle_pause_min must not exceed throttle_pause_max', path: ['throttle_pause_min'] });
+    .refine((b) => b.throttle_pause_min <= b.throttle_pause_max, {
+      message: 'throttle_pause_min must not exceed throttle_pause_max',
+      path: ['throttle_pause_min'],
+    });
 }
 
 export type BudgetConfig = z.output<ReturnType<typeof budgetSchema>>;

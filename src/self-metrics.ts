@@ -95,7 +95,7 @@ export class SelfMetrics {
     this.buildInfo.set({ version, nodejs: process.version }, 1);
     this.shardInfo = new Gauge({
       name: `${PREFIX}shard_info`,
-      help: 'Always 1; shard is this replica\'s index (0-based), shards the number of replicas sharing the work.',
+      help: "Always 1; shard is this replica's index (0-based), shards the number of replicas sharing the work.",
       labelNames: ['shard', 'shards'],
       registers,
     });

@@ -66,7 +66,10 @@ export function createApp(opts: ServerOptions): Express {
       res.type('text').send('Ready\n');
       return;
     }
-    res.status(503).type('text').send(`Not ready: waiting for the first key listing of ${waiting.join(', ')}\n`);
+    res
+      .status(503)
+      .type('text')
+      .send(`Not ready: waiting for the first key listing of ${waiting.join(', ')}\n`);
   });
 
   app.use((req, res) => {

@@ -50,7 +50,7 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
   return {
     clock,
     exporter,
-    scheduler: exporter.scheduler as Scheduler,
+    scheduler: exporter.scheduler,
     runner,
     source: source!,
     metrics: exporter.metrics,
@@ -60,7 +60,8 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
     /** Waits for `p`, letting loopback I/O run and moving the fake clock when nothing else moves. */
     settle: <T>(p: Promise<T>, stepMs = 1_000) => settle(clock, p, stepMs),
     /** Scrapes every `scrapeMs` for `durationMs`, waiting for each scrape's refreshes. */
-    runScrapes: (durationMs: number, scrapeMs = 15_000, onScrape?: (text: string) => void) => runScrapes(clock, exporter.scheduler, durationMs, scrapeMs, onScrape),
+    runScrapes: (durationMs: number, scrapeMs = 15_000, onScrape?: (text: string) => void) =>
+      runScrapes(clock, exporter.scheduler, durationMs, scrapeMs, onScrape),
     close: () => exporter.shutdown(),
   };
 }
@@ -88,7 +89,13 @@ export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_00
 }
 
 /** Scrapes every `scrapeMs` for `durationMs` of fake time, waiting for each scrape's refreshes. */
-export async function runScrapes(clock: ManualClock, scheduler: Scheduler, durationMs: number, scrapeMs = 15_000, onScrape?: (text: string) => void): Promise<void> {
+export async function runScrapes(
+  clock: ManualClock,
+  scheduler: Scheduler,
+  durationMs: number,
+  scrapeMs = 15_000,
+  onScrape?: (text: string) => void,
+): Promise<void> {
   const end = clock.now() + durationMs;
   while (clock.now() < end) {
     const started = clock.now();

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 export interface SimServer {
   url: string;
   /** Stops listening and drops open connections, so a test never waits on a client's keep-alive. */
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Listens on 127.0.0.1 (port 0: any free port). */

@@ -6,16 +6,7 @@ import type { SelfMetrics } from '../self-metrics.js';
 import type { Budget } from './budget.js';
 import { classify, type VendorErrors } from './classify.js';
 
-export type Outcome =
-  | 'success'
-  | 'throttled'
-  | 'auth_error'
-  | 'client_error'
-  | 'server_error'
-  | 'timeout'
-  | 'network_error'
-  | 'invalid_response'
-  | 'aborted';
+export type Outcome = 'success' | 'throttled' | 'auth_error' | 'client_error' | 'server_error' | 'timeout' | 'network_error' | 'invalid_response' | 'aborted';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -99,38 +90,41 @@ export class UpstreamApi {
    */
   async call<T>(build: () => UpstreamRequest, parse: (res: UpstreamResponse) => T, opts: CallOptions): Promise<T> {
     const labels = { source: this.opts.source, api: this.opts.api };
-    return this.opts.budget.run(async () => {
-      const started = performance.now();
-      let outcome: Outcome = 'success';
-      try {
-        const res = await this.send(build(), opts.signal);
-        const failure = classify(res, this.opts.vendor);
-        if (failure) throw failure;
+    return this.opts.budget.run(
+      async () => {
+        const started = performance.now();
+        let outcome: Outcome = 'success';
         try {
-          return parse(res);
+          const res = await this.send(build(), opts.signal);
+          const failure = classify(res, this.opts.vendor);
+          if (failure) throw failure;
+          try {
+            return parse(res);
+          } catch (err) {
+            if (err instanceof UpstreamError) throw err;
+            throw new UpstreamError({
+              outcome: 'invalid_response',
+              message: `unexpected response body: ${(err as Error).message}`,
+              status: res.status,
+              requestId: res.requestId,
+            });
+          }
         } catch (err) {
-          if (err instanceof UpstreamError) throw err;
-          throw new UpstreamError({
-            outcome: 'invalid_response',
-            message: `unexpected response body: ${(err as Error).message}`,
-            status: res.status,
-            requestId: res.requestId,
-          });
+          const failure = toUpstreamError(err, opts.signal);
+          failure.api = this.opts.api;
+          outcome = failure.outcome;
+          if (outcome === 'throttled') {
+            this.deps.metrics.apiThrottled.inc(labels);
+            failure.retryAfterMs = this.opts.onThrottled(failure.retryAfterMs);
+          }
+          throw failure;
+        } finally {
+          this.deps.metrics.apiRequests.inc({ ...labels, outcome });
+          this.deps.metrics.apiRequestDuration.observe(labels, (performance.now() - started) / 1000);
         }
-      } catch (err) {
-        const failure = toUpstreamError(err, opts.signal);
-        failure.api = this.opts.api;
-        outcome = failure.outcome;
-        if (outcome === 'throttled') {
-          this.deps.metrics.apiThrottled.inc(labels);
-          failure.retryAfterMs = this.opts.onThrottled(failure.retryAfterMs);
-        }
-        throw failure;
-      } finally {
-        this.deps.metrics.apiRequests.inc({ ...labels, outcome });
-        this.deps.metrics.apiRequestDuration.observe(labels, (performance.now() - started) / 1000);
-      }
-    }, { signal: opts.signal, priority: opts.priority ?? 0 });
+      },
+      { signal: opts.signal, priority: opts.priority ?? 0 },
+    );
   }
 
   private async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
@@ -140,7 +134,10 @@ export class UpstreamApi {
     const onShutdown = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onShutdown, { once: true });
     const deadline = this.opts.timeoutMs;
-    const timer = setTimeout(() => controller.abort(new UpstreamError({ outcome: 'timeout', message: `upstream did not answer within ${deadline} ms` })), deadline);
+    const timer = setTimeout(
+      () => controller.abort(new UpstreamError({ outcome: 'timeout', message: `upstream did not answer within ${deadline} ms` })),
+      deadline,
+    );
     try {
       const res = await request(req.url, {
         method: req.method,

@@ -27,7 +27,9 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 function helm(args: string[]) {
   const r = spawnSync('helm', args, { encoding: 'utf8' });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error('helm is not on PATH. Install it as .ci/run does: GOBIN=/tmp/gobin go install helm.sh/helm/v3/cmd/helm@v3.22.0 && export PATH=/tmp/gobin:$PATH');
+    throw new Error(
+      'helm is not on PATH. Install it as .ci/run does: GOBIN=/tmp/gobin go install helm.sh/helm/v3/cmd/helm@v3.22.0 && export PATH=/tmp/gobin:$PATH',
+    );
   }
   return r;
 }
@@ -124,13 +126,22 @@ describe('helm chart', () => {
         assert.equal(target, port, `${f}: Service port ${sp.name} reaches ${target}, the exporter listens on ${port}`);
       }
       const sm = one(docs, 'ServiceMonitor');
-      for (const ep of sm.spec.endpoints as Obj[]) assert.ok((svc.spec.ports as Obj[]).some((p) => p.name === ep.port), `${f}: ServiceMonitor port ${ep.port} not on the Service`);
+      for (const ep of sm.spec.endpoints as Obj[])
+        assert.ok(
+          (svc.spec.ports as Obj[]).some((p) => p.name === ep.port),
+          `${f}: ServiceMonitor port ${ep.port} not on the Service`,
+        );
       // The ServiceMonitor must select exactly one Service, or every pod is scraped twice.
       const selected = docs.filter((d) => d.kind === 'Service' && matches(sm.spec.selector.matchLabels, d.metadata.labels));
-      assert.deepEqual(selected.map((s) => s.metadata.name), [svc.metadata.name], `${f}: ServiceMonitor selects ${selected.length} Services`);
+      assert.deepEqual(
+        selected.map((s) => s.metadata.name),
+        [svc.metadata.name],
+        `${f}: ServiceMonitor selects ${selected.length} Services`,
+      );
       // Every Service, the PDB and the NetworkPolicy select the pods.
       const podLabels = workload(docs).spec.template.metadata.labels as Record<string, string>;
-      for (const d of docs.filter((x) => x.kind === 'Service')) assert.ok(matches(d.spec.selector, podLabels), `${f}: Service ${d.metadata.name} selects no pod`);
+      for (const d of docs.filter((x) => x.kind === 'Service'))
+        assert.ok(matches(d.spec.selector, podLabels), `${f}: Service ${d.metadata.name} selects no pod`);
       for (const d of docs.filter((x) => x.kind === 'PodDisruptionBudget' || x.kind === 'NetworkPolicy')) {
         const sel = d.kind === 'NetworkPolicy' ? d.spec.podSelector.matchLabels : d.spec.selector.matchLabels;
         assert.ok(matches(sel, podLabels), `${f}: ${d.kind} selects no pod`);
@@ -142,7 +153,8 @@ describe('helm chart', () => {
     const docs = render(['defaults-values.yaml']);
     const c = container(workload(docs));
     const paths = { liveness: c.livenessProbe.httpGet.path, readiness: c.readinessProbe.httpGet.path, startup: c.startupProbe.httpGet.path };
-    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) assert.ok(probe.httpGet.port === 'http' || probe.httpGet.port === (c.ports as Obj[])[0]!.containerPort);
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe])
+      assert.ok(probe.httpGet.port === 'http' || probe.httpGet.port === (c.ports as Obj[])[0]!.containerPort);
     const source = new FakeSource();
     let releaseListing!: () => void;
     const listed = new Promise<void>((r) => (releaseListing = r));
@@ -165,7 +177,7 @@ describe('helm chart', () => {
     }
   });
 
-  it('no secret value appears in any ConfigMap, and the rendered config passes the exporter\'s own config check', () => {
+  it("no secret value appears in any ConfigMap, and the rendered config passes the exporter's own config check", () => {
     for (const f of CI_FILES) {
       const docs = render([f]);
       const secrets = secretValues(f);
@@ -186,7 +198,10 @@ describe('helm chart', () => {
       const podEnv = env ?? EXAMPLE_ENV;
       const secretVolume = (w.spec.template.spec.volumes as Obj[]).find((v) => v.secret);
       assert.ok(secretVolume, `${f}: the Secret is mounted`);
-      assert.ok((c.envFrom as Obj[]).some((e) => e.secretRef?.name === secretVolume.secret.secretName), `${f}: the Secret is passed as env`);
+      assert.ok(
+        (c.envFrom as Obj[]).some((e) => e.secretRef?.name === secretVolume.secret.secretName),
+        `${f}: the Secret is passed as env`,
+      );
       const mount = (c.volumeMounts as Obj[]).find((m) => m.name === secretVolume.name)!;
       const dir = mkdtempSync(join(tmpdir(), 'chart-secrets-'));
       mkdirSync(join(dir, 'secrets'));
@@ -213,7 +228,7 @@ describe('helm chart', () => {
     assert.deepEqual(rule.spec.groups, file.groups);
   });
 
-  it('values.yaml and values.schema.json list exactly the alert file\'s markers, with its defaults', () => {
+  it("values.yaml and values.schema.json list exactly the alert file's markers, with its defaults", () => {
     const { thresholds, durations } = markers();
     assert.ok(thresholds.size > 0 && durations.size > 0);
     const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Obj;
@@ -233,7 +248,13 @@ describe('helm chart', () => {
     const [key, [old]] = [...thresholds.entries()].find(([, t]) => Number(t[0]) !== 0.25) as [string, string[]];
     const [bigKey] = [...thresholds.keys()].filter((k) => k !== key);
     const [forKey] = [...durations.keys()];
-    const rule = one(render(['monitoring-values.yaml'], [`prometheusRule.thresholds.${key}=0.25`, `prometheusRule.thresholds.${bigKey}=20000000000`, `prometheusRule.for.${forKey}=7m`]), 'PrometheusRule');
+    const rule = one(
+      render(
+        ['monitoring-values.yaml'],
+        [`prometheusRule.thresholds.${key}=0.25`, `prometheusRule.thresholds.${bigKey}=20000000000`, `prometheusRule.for.${forKey}=7m`],
+      ),
+      'PrometheusRule',
+    );
     const expected = structuredClone(file.groups) as Obj[];
     const numberBefore = (k: string) => new RegExp(`[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?(\\s+#\\s*threshold:\\s*${k}\\s*)$`, 'gm');
     let changedRules = 0;

@@ -56,7 +56,10 @@ describe('alert rules', () => {
     const cases = (parse(readFileSync(TESTS, 'utf8')) as { tests: RuleTest[] }).tests;
     for (const { alert } of rules) {
       const mine = cases.flatMap((c) => c.alert_rule_test.filter((t) => t.alertname === alert).map((t) => ({ t, c })));
-      assert.ok(mine.some(({ t }) => t.exp_alerts.length > 0), `${alert}: no firing case`);
+      assert.ok(
+        mine.some(({ t }) => t.exp_alerts.length > 0),
+        `${alert}: no firing case`,
+      );
       const quiet = mine.some(({ t, c }) => t.exp_alerts.length === 0 || c.input_series.length > t.exp_alerts.length);
       assert.ok(quiet, `${alert}: no case where it must stay quiet`);
     }

@@ -20,7 +20,15 @@ it('the demo page at a fixed seed and fake clock is unchanged (golden)', async (
     const raw: Record<string, unknown> = { refresh: { interval: '15s', max_scrape_wait: '5s', backoff_initial: '2s', backoff_max: '30s' } };
     sources.forEach((m, i) => (raw[m.name] = demos[i]!.config));
     const { config } = parseConfig(JSON.stringify(raw), { sources: sources, name: 'demo config' });
-    const exporter = new Exporter({ config, sources: sources, logger: memoryLogger().logger, version: 'golden', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
+    const exporter = new Exporter({
+      config,
+      sources: sources,
+      logger: memoryLogger().logger,
+      version: 'golden',
+      scrapeTimeoutOffsetMs: 500,
+      clock,
+      random: () => 0.5,
+    });
     const pages: string[] = [];
     try {
       for (const step of [0, 60_000, 120_000]) {

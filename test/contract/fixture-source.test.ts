@@ -5,5 +5,9 @@ import { sourceContract } from './source-contract.js';
 
 sourceContract({
   definition: acmeLive,
-  example: { file: new URL('../../../test/fixtures/acme-live/config.example.yaml', import.meta.url), env: { ACME_API_KEY: 'example-acme-key' }, sources: [acmeLive] },
+  example: {
+    file: new URL('../../../test/fixtures/acme-live/config.example.yaml', import.meta.url),
+    env: { ACME_API_KEY: 'example-acme-key' },
+    sources: [acmeLive],
+  },
 });

@@ -85,7 +85,9 @@ export function sourceContract(c: ContractCase): void {
         assert.equal(name.endsWith('_total'), f.type === 'counter', `${name}: _total goes with counters only`);
         if (!pending.has(name)) assert.doesNotMatch(name, NOT_BASE_UNITS, `${name}: use base units (seconds, bytes, ratios)`);
       }
-      const stray = page.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith(definition.metricPrefix) && !/^(rtc_cdn_exporter_|process_|nodejs_)/.test(l));
+      const stray = page
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#') && !l.startsWith(definition.metricPrefix) && !/^(rtc_cdn_exporter_|process_|nodejs_)/.test(l));
       assert.deepEqual(stray.slice(0, 3), [], 'series outside the source prefix and the exporter own metrics');
     });
 
@@ -101,7 +103,11 @@ export function sourceContract(c: ContractCase): void {
     it('keeps its demo secrets out of logs, /metrics and /', () => {
       const logs = log.lines.join('\n');
       for (const secret of demo.loaded.secrets) {
-        for (const [where, text] of [['logs', logs], ['/metrics', page], ['/', landing]] as const) {
+        for (const [where, text] of [
+          ['logs', logs],
+          ['/metrics', page],
+          ['/', landing],
+        ] as const) {
           assert.ok(!text.includes(secret), `a demo secret appears in ${where}`);
         }
       }

@@ -10,7 +10,15 @@ import type { VendorErrors } from '../../src/upstream/classify.js';
 
 const ORIGIN = 'http://vendor.test';
 const VENDOR: VendorErrors = { vendor: 'Vendor', requestIdHeader: 'x-id', read: () => ({}), codes: {} };
-const LIMITS: AccountLimits = { requests: 6, windowMs: 60_000, apiRequests: 4, apiWindowMs: 60_000, concurrency: 2, throttlePauseMinMs: 30_000, throttlePauseMaxMs: 60_000 };
+const LIMITS: AccountLimits = {
+  requests: 6,
+  windowMs: 60_000,
+  apiRequests: 4,
+  apiWindowMs: 60_000,
+  concurrency: 2,
+  throttlePauseMinMs: 30_000,
+  throttlePauseMaxMs: 60_000,
+};
 
 function setup(opts: { limits?: AccountLimits; shard?: Shard; random?: () => number } = {}) {
   const clock = new ManualClock();

@@ -18,7 +18,12 @@ const VENDOR: VendorErrors = {
   },
 };
 
-const res = (status: number, body: string, type = 'application/json'): UpstreamResponse => ({ status, headers: { 'content-type': type }, body, requestId: 'rid' });
+const res = (status: number, body: string, type = 'application/json'): UpstreamResponse => ({
+  status,
+  headers: { 'content-type': type },
+  body,
+  requestId: 'rid',
+});
 const outcome = (r: UpstreamResponse) => classify(r, VENDOR)?.outcome ?? 'success';
 
 describe('response classifier', () => {
@@ -39,7 +44,10 @@ describe('response classifier', () => {
 
   it('says what a body that is not JSON is, and never trusts it', () => {
     const html = classify(res(502, '<html><body>Bad Gateway</body></html>', 'text/html'), VENDOR)!;
-    assert.deepEqual([html.outcome, html.message, html.requestId], ['server_error', 'Acme answered HTTP 502 with an HTML page (a proxy or gateway?), not JSON; ignored', 'rid']);
+    assert.deepEqual(
+      [html.outcome, html.message, html.requestId],
+      ['server_error', 'Acme answered HTTP 502 with an HTML page (a proxy or gateway?), not JSON; ignored', 'rid'],
+    );
     assert.equal(classify(res(200, '<?xml version="1.0"?><r/>', 'application/xml'), VENDOR)!.message, 'Acme answered HTTP 200 with XML, not JSON; ignored');
     const truncated = classify(res(200, '{"data": [1,'), VENDOR)!;
     assert.equal(truncated.outcome, 'invalid_response');

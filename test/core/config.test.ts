@@ -29,7 +29,6 @@ const demoSource = defineSource({
 type DemoConfig = { auth: { username: string; api_key: Secret }; max_series: number; enabled: boolean };
 const modules = [demoSource];
 
-
 function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir?: string): string[] {
   try {
     parseConfig(text, { sources: modules, env, name: 'config.yaml', ...(baseDir ? { baseDir } : {}) });
@@ -63,26 +62,27 @@ describe('config', () => {
   });
 
   it('names the key and the variable when an environment variable is missing', () => {
-    assert.deepEqual(problems(VALID), [
-      'demo_cdn.auth.api_key: environment variable DEMO_API_KEY is not set; set it, or write ${DEMO_API_KEY:-default}',
-    ]);
+    assert.deepEqual(problems(VALID), ['demo_cdn.auth.api_key: environment variable DEMO_API_KEY is not set; set it, or write ${DEMO_API_KEY:-default}']);
   });
 
   it('uses ${VAR:-default} when the variable is unset, and $$ for a literal dollar', () => {
-    const { config } = parseConfig(`refresh:\n  interval: \${INTERVAL:-90s}\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: "a$$b", api_key: kkkk}\n  domains: [d]\n`, { sources: modules, env: {} });
+    const { config } = parseConfig(
+      `refresh:\n  interval: \${INTERVAL:-90s}\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: "a$$b", api_key: kkkk}\n  domains: [d]\n`,
+      { sources: modules, env: {} },
+    );
     assert.equal(config.refresh.interval, 90_000);
     assert.equal((config.sources.get('demo_cdn') as unknown as DemoConfig).auth.username, 'a$b');
   });
 
   it('rejects an unknown key with its full path', () => {
-    assert.deepEqual(problems('refresh:\n  intervall: 30s\n'), [
-      'refresh.intervall: unknown key; remove it or fix its spelling (see config.example.yaml)',
-    ]);
+    assert.deepEqual(problems('refresh:\n  intervall: 30s\n'), ['refresh.intervall: unknown key; remove it or fix its spelling (see config.example.yaml)']);
     assert.deepEqual(problems('scrape: {}\n'), ['scrape: unknown key; remove it or fix its spelling (see config.example.yaml)']);
   });
 
   it('rejects a wrong type, a missing key and a bad duration, naming each path', () => {
-    const found = problems(`refresh:\n  interval: 5 minutes\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: u, api_key: kkkk}\n  domains: live.example.com\n  max_series: -1\n`);
+    const found = problems(
+      `refresh:\n  interval: 5 minutes\ndemo_cdn:\n  endpoint: https://x.example\n  auth: {username: u, api_key: kkkk}\n  domains: live.example.com\n  max_series: -1\n`,
+    );
     assert.deepEqual(found.sort(), [
       'demo_cdn.domains: expected array, got string; change the value',
       'demo_cdn.max_series: Too small: expected number to be >0; change the value',
@@ -107,7 +107,10 @@ describe('config', () => {
     assert.equal((config.sources.get('demo_cdn') as unknown as DemoConfig).auth.api_key.reveal(), 'from-file-secret');
     assert.deepEqual(secrets, ['from-file-secret']);
 
-    assert.match(problems(VALID.replace('api_key: ${DEMO_API_KEY}', 'api_key_file: missing.txt'), {}, dir)[0]!, /^demo_cdn\.auth\.api_key_file: cannot read file missing\.txt \(ENOENT\); create it or fix the path$/);
+    assert.match(
+      problems(VALID.replace('api_key: ${DEMO_API_KEY}', 'api_key_file: missing.txt'), {}, dir)[0]!,
+      /^demo_cdn\.auth\.api_key_file: cannot read file missing\.txt \(ENOENT\); create it or fix the path$/,
+    );
     assert.deepEqual(problems(VALID.replace('api_key: ${DEMO_API_KEY}', 'api_key: x\n    api_key_file: key.txt'), {}, dir), [
       'demo_cdn.auth.api_key_file: set api_key or api_key_file, not both; remove one',
     ]);
@@ -120,12 +123,19 @@ describe('config', () => {
   });
 
   it('names the file when it cannot be read', () => {
-    assert.throws(() => loadConfigFile('/nonexistent/config.yaml', modules), /\/nonexistent\/config\.yaml: cannot read the config file \(ENOENT\); check --config\.file/);
+    assert.throws(
+      () => loadConfigFile('/nonexistent/config.yaml', modules),
+      /\/nonexistent\/config\.yaml: cannot read the config file \(ENOENT\); check --config\.file/,
+    );
   });
 
   it('keeps config.example.yaml valid', () => {
     const { config } = loadConfigFile(new URL('../../../config.example.yaml', import.meta.url).pathname, sources, EXAMPLE_ENV);
     assert.ok(config.refresh.interval > 0);
-    assert.deepEqual([...config.sources.keys()], sources.map((m) => m.name), 'a source has no block in config.example.yaml');
+    assert.deepEqual(
+      [...config.sources.keys()],
+      sources.map((m) => m.name),
+      'a source has no block in config.example.yaml',
+    );
   });
 });

@@ -43,11 +43,17 @@ describe('production start', () => {
   it('loads no simulator or demo module, while --demo does', async () => {
     // The example config, pointed at a closed loopback port: no request leaves the machine.
     const dir = mkdtempSync(join(tmpdir(), 'prod-'));
-    const config = readFileSync(new URL('../../../config.example.yaml', import.meta.url), 'utf8').replace(/endpoint: https:\/\/\S+/g, 'endpoint: http://127.0.0.1:9');
+    const config = readFileSync(new URL('../../../config.example.yaml', import.meta.url), 'utf8').replace(
+      /endpoint: https:\/\/\S+/g,
+      'endpoint: http://127.0.0.1:9',
+    );
     writeFileSync(join(dir, 'config.yaml'), config);
     const prod = await loadedModules([`--config.file=${join(dir, 'config.yaml')}`, '--web.listen-address=127.0.0.1:0'], /"msg":"listening"/);
     const own = prod.filter((u) => u.includes('/dist/src/'));
-    assert.ok(own.some((u) => u.endsWith('/sources/wangsu-cdn/source.js')), 'the module log saw the sources load');
+    assert.ok(
+      own.some((u) => u.endsWith('/sources/wangsu-cdn/source.js')),
+      'the module log saw the sources load',
+    );
     assert.deepEqual(own.filter(isFake), []);
 
     const demo = await loadedModules(['--demo', '--web.listen-address=127.0.0.1:0'], /"msg":"listening"/);

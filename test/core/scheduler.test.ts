@@ -12,7 +12,10 @@ function setup(source: FakeSource, clock = new ManualClock()) {
 /** Tracks whether a promise has settled, without awaiting it. */
 function settled(p: Promise<unknown>): () => boolean {
   let done = false;
-  void p.then(() => (done = true), () => (done = true));
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
   return () => done;
 }
 
@@ -122,7 +125,8 @@ describe('scheduler', () => {
 
   it('removes the series of a key that left the list, and series a key no longer reports', async () => {
     const source = new FakeSource({ keys: ['room-a', 'room-b'] });
-    source.refresher = async (key) => (key === 'room-a' ? [sample({ room: key, uid: '1' }, 1), sample({ room: key, uid: '2' }, 1)] : [sample({ room: key, uid: '9' }, 1)]);
+    source.refresher = async (key) =>
+      key === 'room-a' ? [sample({ room: key, uid: '1' }, 1), sample({ room: key, uid: '2' }, 1)] : [sample({ room: key, uid: '9' }, 1)];
     const { clock, scheduler, metrics } = setup(source);
     let text = (await scheduler.collect(1_000)).text;
     assert.match(text, /room="room-b"/);
@@ -166,8 +170,14 @@ describe('scheduler', () => {
       throw new Error('discovery down');
     };
     const { scheduler } = setup(source);
-    assert.equal(scheduler.status().every((s) => s.ready), false);
+    assert.equal(
+      scheduler.status().every((s) => s.ready),
+      false,
+    );
     await scheduler.collect(1_000);
-    assert.equal(scheduler.status().every((s) => s.ready), true);
+    assert.equal(
+      scheduler.status().every((s) => s.ready),
+      true,
+    );
   });
 });

@@ -20,7 +20,12 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
   const clock = opts.clock ?? systemClock;
   const limits = { requests: 1_000, windowMs: 60_000, concurrency: 10, throttlePauseMinMs: 30_000, throttlePauseMaxMs: 30_000 };
   const account = new Account(limits, { source: 'src', clock, shard: SINGLE_SHARD, metrics, dispatcher: agent, random: () => 0 });
-  const api = account.api({ name: 'details', vendor: VENDOR, timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
+  const api = account.api({
+    name: 'details',
+    vendor: VENDOR,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+  });
   const other = account.api({ name: 'other', vendor: VENDOR, timeoutMs: 30_000 });
   const call = () =>
     api.call(
@@ -28,8 +33,7 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
       (res) => JSON.parse(res.body) as { ok: boolean },
       { signal: new AbortController().signal },
     );
-  const count = async (outcome: string) =>
-    (await metrics.apiRequests.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const count = async (outcome: string) => (await metrics.apiRequests.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   return { pool, metrics, other, call, count };
 }
 

@@ -41,7 +41,11 @@ function start(cmd: string, args: string[], name: string): { child: ChildProcess
 
 async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const res = await request(`${promURL}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.body.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  const body = (await res.body.json()) as {
+    status: string;
+    error?: string;
+    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
   assert.equal(body.status, 'success', `${expr}: ${body.error}`);
   return body.data.result;
 }
@@ -96,7 +100,12 @@ describe('end to end with a real Prometheus', () => {
     promURL = `http://127.0.0.1:${promPort}`;
     const prom = start(
       'prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
       'prometheus',
     );
     await eventually(60, `Prometheus to be ready\n${prom.output()}`, async () => (await request(`${promURL}/-/ready`)).statusCode === 200);
@@ -104,7 +113,9 @@ describe('end to end with a real Prometheus', () => {
 
   after(async () => {
     // The exporter's complaints during the run, if any, for whoever reads the CI log.
-    const complaints = exporterOutput().split('\n').filter((l) => /"level":"(warn|error)"/.test(l));
+    const complaints = exporterOutput()
+      .split('\n')
+      .filter((l) => /"level":"(warn|error)"/.test(l));
     if (complaints.length > 0) console.log(`exporter warnings and errors during the run:\n${complaints.slice(0, 20).join('\n')}`);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
@@ -138,7 +149,10 @@ describe('end to end with a real Prometheus', () => {
     const [bw] = await query('wangsu_live_stream_bandwidth_bits_per_second');
     assert.deepEqual(Object.keys(bw!.metric).sort(), ['__name__', 'domain', 'instance', 'job', 'stream']);
     assert.ok((await query('wangsu_live_stream_bandwidth_bits_per_second > 10000')).length > 0, 'bandwidth in Mbit/s, not bit/s');
-    assert.deepEqual((await query('rtc_cdn_exporter_up')).map((r) => r.value[1]), ['1', '1']);
+    assert.deepEqual(
+      (await query('rtc_cdn_exporter_up')).map((r) => r.value[1]),
+      ['1', '1'],
+    );
   });
 
   it('fires the jitter-spike and bandwidth-spike alerts', async () => {

@@ -23,7 +23,8 @@ describe('runtime stage (the Docker image without Docker)', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'runtime-stage-'));
     // Node resolves packages from every ancestor's node_modules: there must be none.
-    for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) assert.equal(existsSync(join(d, 'node_modules')), false, `${d}/node_modules would leak packages`);
+    for (let d = dirname(dir); d !== dirname(d); d = dirname(d))
+      assert.equal(existsSync(join(d, 'node_modules')), false, `${d}/node_modules would leak packages`);
     // What the runtime stage copies: package.json, production node_modules, dist/src.
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
@@ -57,7 +58,10 @@ describe('runtime stage (the Docker image without Docker)', () => {
   });
 
   it('production dependencies exclude every devDependency', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
     for (const dev of Object.keys(pkg.devDependencies)) assert.equal(existsSync(join(dir, 'node_modules', dev)), false, `${dev} installed`);
     for (const dep of Object.keys(pkg.dependencies)) assert.equal(existsSync(join(dir, 'node_modules', dep)), true, `${dep} missing`);
   });

@@ -9,7 +9,6 @@ import { defineSource, type FamilySpec, type RefreshContext, type Sample, type S
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
-
 type Refresher = (key: string, ctx: RefreshContext) => Promise<Sample[]>;
 
 /** A source whose keys and refresh behaviour a test sets and changes at will. */

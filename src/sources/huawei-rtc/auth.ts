@@ -14,7 +14,10 @@ export interface SignableRequest {
 
 /** `20191115T033655Z`: the X-Sdk-Date format. */
 export function sdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Percent-encoding of the gateway: unreserved A-Za-z0-9-_.~ kept, everything else %XX upper-case. */
@@ -45,7 +48,14 @@ export function canonicalRequest(req: SignableRequest, signedHeaderNames?: strin
   const names = (signedHeaderNames ?? [...lower.keys()]).map((n) => n.toLowerCase()).sort();
   const headerBlock = names.map((n) => `${n}:${lower.get(n) ?? ''}\n`).join('');
   const signedHeaders = names.join(';');
-  const text = [req.method.toUpperCase(), canonicalUri(req.url.pathname), canonicalQuery(req.url.searchParams), headerBlock, signedHeaders, sha256hex(req.body ?? '')].join('\n');
+  const text = [
+    req.method.toUpperCase(),
+    canonicalUri(req.url.pathname),
+    canonicalQuery(req.url.searchParams),
+    headerBlock,
+    signedHeaders,
+    sha256hex(req.body ?? ''),
+  ].join('\n');
   return { text, signedHeaders };
 }
 

@@ -37,7 +37,10 @@ export const huaweiRtcConfig = z.strictObject({
   auth,
   apps: z.array(app).min(1),
   /** Metric ids to query; "all" returns every metric. */
-  mids: z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1).default(['all']),
+  mids: z
+    .array(z.string().regex(/^[a-z0-9_]+$/))
+    .min(1)
+    .default(['all']),
   /** Query window [now - lookback, now]; must cover the ~5 min data lag. At most 24h. */
   lookback: durationDefault('10m').refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 24h'),
   time_type: z.enum(['ctime', 'stime']).default('ctime'),
@@ -61,7 +64,9 @@ export const huaweiRtcConfig = z.strictObject({
         if (!def) {
           ctx.addIssue({ code: 'custom', path: [mid], message: `unknown mid; known: ${Object.keys(MID_TABLE).join(', ')}` });
         } else if (UPSTREAM_UNITS[units[mid]!].base !== UPSTREAM_UNITS[def.unit].base) {
-          const same = Object.entries(UPSTREAM_UNITS).filter(([, u]) => u.base === UPSTREAM_UNITS[def.unit].base).map(([k]) => k);
+          const same = Object.entries(UPSTREAM_UNITS)
+            .filter(([, u]) => u.base === UPSTREAM_UNITS[def.unit].base)
+            .map(([k]) => k);
           ctx.addIssue({ code: 'custom', path: [mid], message: `${mid} is exported in ${UPSTREAM_UNITS[def.unit].base}; use one of ${same.join(', ')}` });
         }
       }

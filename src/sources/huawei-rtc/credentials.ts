@@ -39,7 +39,12 @@ export class Credentials {
     if (auth.aksk) {
       const { access_key, secret_key } = auth.aksk;
       return (req) =>
-        signRequest({ ...req, headers: { ...req.headers, Host: req.url.host, 'X-Project-Id': project_id } }, access_key, secret_key.reveal(), this.deps.clock.now());
+        signRequest(
+          { ...req, headers: { ...req.headers, Host: req.url.host, 'X-Project-Id': project_id } },
+          access_key,
+          secret_key.reveal(),
+          this.deps.clock.now(),
+        );
     }
     const token = auth.token?.reveal() ?? (await this.iamToken(ctx)).value;
     return (req) => ({ ...req.headers, 'X-Auth-Token': token });

@@ -51,7 +51,10 @@ export class HuaweiRtcSource implements Source {
     const app = this.apps.get(appId)!;
     const { entries, truncated } = await this.client.qosDetails(app, roomId, ctx);
     if (truncated) {
-      this.deps.logger.warn({ app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages }, 'room has more qos pages than max_pages; exporting the first pages only');
+      this.deps.logger.warn(
+        { app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages },
+        'room has more qos pages than max_pages; exporting the first pages only',
+      );
     }
     return this.toSamples(appId, roomId, entries);
   }

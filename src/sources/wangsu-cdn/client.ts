@@ -77,9 +77,13 @@ export type Signer = (req: { method: string; url: URL; body: string; headers: Re
 export function createSigner(auth: WangsuAuthConfig, clock: Clock, secondGate: UniqueSecondGate | undefined): Signer {
   if (auth.mode === 'api_key') return () => signApiKey({ username: auth.username, apiKey: auth.api_key.reveal() }, httpDate(clock.now()));
   return (req) => {
-    const timestamp = (secondGate?.nextTimestamp(clock.now()) ?? String(Math.floor(clock.now() / 1000)));
+    const timestamp = secondGate?.nextTimestamp(clock.now()) ?? String(Math.floor(clock.now() / 1000));
     const headers = { ...req.headers, host: req.url.host };
-    return signAkSk({ accessKey: auth.access_key, secretKey: auth.secret_key.reveal() }, { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body }, timestamp);
+    return signAkSk(
+      { accessKey: auth.access_key, secretKey: auth.secret_key.reveal() },
+      { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body },
+      timestamp,
+    );
   };
 }
 
@@ -106,7 +110,11 @@ export class WangsuClient {
       ...(q.keyword !== undefined ? { keyword: q.keyword } : {}),
       ...(q.online ? { isReturnOnline: 'true' } : {}),
     });
-    return this.opts.detailApi.call(() => this.build(DETAIL_PATH, body), (res) => this.parseDetail(res.body), call);
+    return this.opts.detailApi.call(
+      () => this.build(DETAIL_PATH, body),
+      (res) => this.parseDetail(res.body),
+      call,
+    );
   }
 
   /** The streams Wangsu saw on `domain` between the two times (at most 3 days apart). */

@@ -19,7 +19,10 @@ const akskAuth = z.strictObject({
 });
 
 const domainEntry = z.strictObject({
-  domain: z.string().min(1).regex(/^[A-Za-z0-9.*-]+$/, 'expected a domain name such as live.example.com'),
+  domain: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9.*-]+$/, 'expected a domain name such as live.example.com'),
   /** Streams ("publish point/stream name") to query; omitted: every stream of the domain. */
   streams: z.array(z.string()).min(1).optional(),
   /** Wangsu's `keyword`: a regular expression on stream names, applied by Wangsu. */
@@ -27,75 +30,77 @@ const domainEntry = z.strictObject({
 });
 
 export const wangsuConfig = z.strictObject({
-    /** API host; CDNetworks accounts use https://api.cdnetworks.com. */
-    endpoint: z.url().default('https://open.chinanetcenter.com'),
-    auth: z.discriminatedUnion('mode', [apiKeyAuth, akskAuth]),
-    domains: z.array(domainEntry).min(1),
-    /** Sent as X-Time-Zone; dates we send and slice times we read are in this zone. */
-    time_zone: z
-      .string()
-      .default('GMT+08:00')
-      .refine((z) => parseZoneHeader(z) !== undefined, { message: 'expected a zone like "GMT+08:00" or "GMT-05:30"' }),
-    /** Slice length: 1m or 5m. Online users need 1m. */
-    data_interval: z.enum(['1m', '5m']).default('1m'),
-    /** Which measures to query: each costs one request per batch per refresh. */
-    data_types: z.array(z.enum(['flow', 'bandwidth'])).min(1).default(['flow', 'bandwidth']),
-    /** Ask for onlineUser (isReturnOnline); 1m slices only. Default: true with 1m, false with 5m. */
-    online_users: z.boolean().optional(),
-    /** Wangsu's filterEmptyStream: drop data whose stream name is empty. */
-    filter_empty_stream: z.boolean().default(false),
-    /**
-     * The query window ends at now − delay. Wangsu revises report slices for
-     * 5–15 minutes; at 15m every slice we read is final, so the counter is exact.
-     */
-    delay: durationDefault('15m'),
-    /** Length of each query window (Wangsu allows at most 10 minutes). */
-    window: durationDefault('10m'),
-    /** After failures, how far back a batch catches up on slices it has not counted yet. */
-    max_catch_up: durationDefault('1h'),
-    /** A stream with no non-zero slice for this long leaves /metrics. */
-    stream_ttl: durationDefault('15m'),
-    /** How often the batches are rebuilt (and big domains listed with streamList). */
-    key_list_interval: durationDefault('5m'),
-    /** How far back streamList looks for the streams of a big domain (at most 3 days). */
-    stream_list_lookback: durationDefault('1h'),
-    /** Bytes in one of Wangsu's MB: undocumented; 1000000 (SI) or 1048576 (binary). */
-    mb_bytes: z.union([z.literal(1_000_000), z.literal(1_048_576)]).default(1_000_000),
-    /** Domain groups per request (Wangsu default 20; support can raise it). */
-    max_groups_per_request: z.number().int().positive().default(20),
-    /** Streams per domain per request (Wangsu default 2000; support can raise it). */
-    max_streams_per_domain: z.number().int().positive().default(2000),
-    request_timeout: durationDefault('30s'),
-    /**
-     * Wangsu allows 300 requests / 5 min per account and suggests 30 / 5 min per
-     * interface; above about 10 in flight it throttles, then every request of the
-     * account waits a random 30–60 s.
-     */
-    budget: budgetSchema({
-      requests: 300,
-      window: '5m',
-      api_requests: 30,
-      api_window: '5m',
-      concurrency: 10,
-      throttle_pause_min: '30s',
-      throttle_pause_max: '60s',
-    }),
-  });
+  /** API host; CDNetworks accounts use https://api.cdnetworks.com. */
+  endpoint: z.url().default('https://open.chinanetcenter.com'),
+  auth: z.discriminatedUnion('mode', [apiKeyAuth, akskAuth]),
+  domains: z.array(domainEntry).min(1),
+  /** Sent as X-Time-Zone; dates we send and slice times we read are in this zone. */
+  time_zone: z
+    .string()
+    .default('GMT+08:00')
+    .refine((z) => parseZoneHeader(z) !== undefined, { message: 'expected a zone like "GMT+08:00" or "GMT-05:30"' }),
+  /** Slice length: 1m or 5m. Online users need 1m. */
+  data_interval: z.enum(['1m', '5m']).default('1m'),
+  /** Which measures to query: each costs one request per batch per refresh. */
+  data_types: z
+    .array(z.enum(['flow', 'bandwidth']))
+    .min(1)
+    .default(['flow', 'bandwidth']),
+  /** Ask for onlineUser (isReturnOnline); 1m slices only. Default: true with 1m, false with 5m. */
+  online_users: z.boolean().optional(),
+  /** Wangsu's filterEmptyStream: drop data whose stream name is empty. */
+  filter_empty_stream: z.boolean().default(false),
+  /**
+   * The query window ends at now − delay. Wangsu revises report slices for
+   * 5–15 minutes; at 15m every slice we read is final, so the counter is exact.
+   */
+  delay: durationDefault('15m'),
+  /** Length of each query window (Wangsu allows at most 10 minutes). */
+  window: durationDefault('10m'),
+  /** After failures, how far back a batch catches up on slices it has not counted yet. */
+  max_catch_up: durationDefault('1h'),
+  /** A stream with no non-zero slice for this long leaves /metrics. */
+  stream_ttl: durationDefault('15m'),
+  /** How often the batches are rebuilt (and big domains listed with streamList). */
+  key_list_interval: durationDefault('5m'),
+  /** How far back streamList looks for the streams of a big domain (at most 3 days). */
+  stream_list_lookback: durationDefault('1h'),
+  /** Bytes in one of Wangsu's MB: undocumented; 1000000 (SI) or 1048576 (binary). */
+  mb_bytes: z.union([z.literal(1_000_000), z.literal(1_048_576)]).default(1_000_000),
+  /** Domain groups per request (Wangsu default 20; support can raise it). */
+  max_groups_per_request: z.number().int().positive().default(20),
+  /** Streams per domain per request (Wangsu default 2000; support can raise it). */
+  max_streams_per_domain: z.number().int().positive().default(2000),
+  request_timeout: durationDefault('30s'),
+  /**
+   * Wangsu allows 300 requests / 5 min per account and suggests 30 / 5 min per
+   * interface; above about 10 in flight it throttles, then every request of the
+   * account waits a random 30–60 s.
+   */
+  budget: budgetSchema({
+    requests: 300,
+    window: '5m',
+    api_requests: 30,
+    api_window: '5m',
+    concurrency: 10,
+    throttle_pause_min: '30s',
+    throttle_pause_max: '60s',
+  }),
+});
 
 type ParsedWangsuConfig = z.output<typeof wangsuConfig>;
 
 /** Rules across keys. */
 export function checkWangsuConfig(c: ParsedWangsuConfig, ctx: z.core.$RefinementCtx): void {
-    const intervalMs = c.data_interval === '1m' ? 60_000 : 300_000;
-    if (c.window > 600_000) ctx.addIssue({ code: 'custom', path: ['window'], message: 'Wangsu allows at most 10m between dateFrom and dateTo' });
-    if (c.window < intervalMs || c.window % intervalMs !== 0)
-      ctx.addIssue({ code: 'custom', path: ['window'], message: `must be a multiple of data_interval (${c.data_interval})` });
-    if (c.delay < 60_000) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'must be at least 1m (dateTo must lie in the past)' });
-    if (c.max_catch_up > 86_400_000) ctx.addIssue({ code: 'custom', path: ['max_catch_up'], message: 'at most 1d' });
-    if (c.stream_list_lookback > 3 * 86_400_000)
-      ctx.addIssue({ code: 'custom', path: ['stream_list_lookback'], message: 'Wangsu lists at most 3 days' });
-    if (c.online_users === true && c.data_interval !== '1m')
-      ctx.addIssue({ code: 'custom', path: ['online_users'], message: 'online users come with 1m slices only; set data_interval: 1m or online_users: false' });
+  const intervalMs = c.data_interval === '1m' ? 60_000 : 300_000;
+  if (c.window > 600_000) ctx.addIssue({ code: 'custom', path: ['window'], message: 'Wangsu allows at most 10m between dateFrom and dateTo' });
+  if (c.window < intervalMs || c.window % intervalMs !== 0)
+    ctx.addIssue({ code: 'custom', path: ['window'], message: `must be a multiple of data_interval (${c.data_interval})` });
+  if (c.delay < 60_000) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'must be at least 1m (dateTo must lie in the past)' });
+  if (c.max_catch_up > 86_400_000) ctx.addIssue({ code: 'custom', path: ['max_catch_up'], message: 'at most 1d' });
+  if (c.stream_list_lookback > 3 * 86_400_000) ctx.addIssue({ code: 'custom', path: ['stream_list_lookback'], message: 'Wangsu lists at most 3 days' });
+  if (c.online_users === true && c.data_interval !== '1m')
+    ctx.addIssue({ code: 'custom', path: ['online_users'], message: 'online users come with 1m slices only; set data_interval: 1m or online_users: false' });
 }
 
 /** Defaults that depend on other keys. */

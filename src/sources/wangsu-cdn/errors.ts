@@ -31,6 +31,9 @@ export const WANGSU_ERRORS: VendorErrors = {
     '24102019': { outcome: 'client_error', meaning: 'too many domains in one request; lower wangsu_cdn.max_groups_per_request' },
     '24102008': { outcome: 'client_error', meaning: 'a parameter is missing or invalid (the message names it)' },
     '24102500': { outcome: 'server_error', meaning: 'Wangsu internal error; retried with back-off' },
-    [TOO_MANY_STREAMS_CODE]: { outcome: 'client_error', meaning: 'too many streams for one domain group; the domain is listed and split at the next key listing' },
+    [TOO_MANY_STREAMS_CODE]: {
+      outcome: 'client_error',
+      meaning: 'too many streams for one domain group; the domain is listed and split at the next key listing',
+    },
   },
 };

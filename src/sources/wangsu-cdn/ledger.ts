@@ -72,7 +72,15 @@ export class TrafficLedger {
     for (const [id, e] of seen) {
       let st = this.streams.get(id);
       if (!st) {
-        st = { domain: e.domain, stream: e.stream, cursorMs: floorMs, countedHundredths: 0, lastNonZeroMs: -Infinity, ownerKey: w.key, latest: zeroSlice(w.toMs) };
+        st = {
+          domain: e.domain,
+          stream: e.stream,
+          cursorMs: floorMs,
+          countedHundredths: 0,
+          lastNonZeroMs: -Infinity,
+          ownerKey: w.key,
+          latest: zeroSlice(w.toMs),
+        };
         this.streams.set(id, st);
       }
       // The batch saw this stream's zeros up to its watermark too, so a slice there is a revision.

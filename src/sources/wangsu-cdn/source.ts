@@ -132,7 +132,16 @@ export class WangsuSource implements Source {
     const online = c.online_users && (dataType === 'bandwidth' || !c.data_types.includes('bandwidth'));
     try {
       return await this.client.detail(
-        { fromMs, toMs, groups: batch.groups, keyword: batch.keyword, dataType, dataInterval: c.data_interval, filterEmptyStream: c.filter_empty_stream, online },
+        {
+          fromMs,
+          toMs,
+          groups: batch.groups,
+          keyword: batch.keyword,
+          dataType,
+          dataInterval: c.data_interval,
+          filterEmptyStream: c.filter_empty_stream,
+          online,
+        },
         ctx,
       );
     } catch (err) {
@@ -146,7 +155,10 @@ export class WangsuSource implements Source {
     if (whole.length === 0) return;
     for (const d of whole) this.bigDomains.add(d);
     this.deps.relistKeys();
-    this.deps.logger.warn({ domains: whole }, 'Wangsu refused to query these domains whole (too many streams); they are listed and split at the next key listing');
+    this.deps.logger.warn(
+      { domains: whole },
+      'Wangsu refused to query these domains whole (too many streams); they are listed and split at the next key listing',
+    );
   }
 
   describe(): string {

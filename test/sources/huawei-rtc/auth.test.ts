@@ -28,12 +28,17 @@ describe('huawei SDK-HMAC-SHA256 signer', () => {
     const when = Date.UTC(2006, 0, 2, 15, 4, 5);
     const get = signRequest({ method: 'GET', url: new URL('http://h/path?limit=1'), headers: {} }, 'AccessKey', 'SecretKey', when);
     assert.equal(parseAuthorization(get.Authorization)?.signature, '5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624');
-    const post = signRequest({ method: 'POST', url: new URL('http://h/path?key=value'), headers: {}, body: '{"Name":"test","Id":1}\n' }, 'AccessKey', 'SecretKey', when);
+    const post = signRequest(
+      { method: 'POST', url: new URL('http://h/path?key=value'), headers: {}, body: '{"Name":"test","Id":1}\n' },
+      'AccessKey',
+      'SecretKey',
+      when,
+    );
     assert.equal(parseAuthorization(post.Authorization)?.signature, 'cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59');
   });
 
   it('encodes the canonical URI and query the gateway way', () => {
-    assert.equal(gatewayEncode("a b!*'()~._-"), "a%20b%21%2A%27%28%29~._-");
+    assert.equal(gatewayEncode("a b!*'()~._-"), 'a%20b%21%2A%27%28%29~._-');
     const { text } = canonicalRequest({ method: 'get', url: new URL('http://h/v1/p/rtc?mid=b&mid=a&z=&a=x%20y'), headers: {} });
     const [method, uri, query] = text.split('\n');
     assert.equal(method, 'GET');

@@ -39,7 +39,10 @@ describe('huawei_rtc budget', () => {
       assert.equal(refreshedAt.size, 100);
       const firstRound = Math.max(...[...refreshedAt.values()].map((t) => t[0]!));
       const seconds = [...refreshedAt.values()].map((t) => t[1]).filter((t): t is number => t !== undefined);
-      assert.ok(seconds.every((t) => t >= firstRound), 'a room was refreshed twice before another once');
+      assert.ok(
+        seconds.every((t) => t >= firstRound),
+        'a room was refreshed twice before another once',
+      );
     } finally {
       await h.close();
     }

@@ -7,7 +7,11 @@ import { HuaweiRtcSimulator } from '../../../src/sources/huawei-rtc/sim/simulato
 import { START, signedGet } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 const clock = new ManualClock(START);
-const sim = new HuaweiRtcSimulator({ clock, world: { seed: 9, apps: 1, roomsPerApp: 2, maxUsers: 3, cycleMs: 86_400_000, openMs: 86_000_000 }, rateLimitPerMinute: 30 });
+const sim = new HuaweiRtcSimulator({
+  clock,
+  world: { seed: 9, apps: 1, roomsPerApp: 2, maxUsers: 3, cycleMs: 86_400_000, openMs: 86_000_000 },
+  rateLimitPerMinute: 30,
+});
 let base = '';
 let close: () => Promise<void>;
 
@@ -52,7 +56,10 @@ describe('huawei_rtc simulator', () => {
 
   it('answers a missing mandatory parameter with the seed error body', async () => {
     for (const name of ['app_id', 'room_id', 'mid', 'start_time', 'end_time']) {
-      const query = qos().split('&').filter((p) => !p.startsWith(`${name}=`)).join('&');
+      const query = qos()
+        .split('&')
+        .filter((p) => !p.startsWith(`${name}=`))
+        .join('&');
       const res = await get('client/qos/details', query);
       assert.equal(res.status, 400);
       assert.deepEqual(res.body, { error_code: 'DATA.100011001', error_msg: `Required String parameter '${name}' is not present` });
@@ -75,7 +82,8 @@ describe('huawei_rtc simulator', () => {
     assert.deepEqual([...mids].sort(), ['ajitter', 'vjitter']);
     const all = (await get('client/qos/details', qos())).body.data as unknown[];
     const pages: unknown[] = [];
-    for (let offset = 0; offset < all.length; offset += 7) pages.push(...((await get('client/qos/details', qos(`&limit=7&offset=${offset}`))).body.data as unknown[]));
+    for (let offset = 0; offset < all.length; offset += 7)
+      pages.push(...((await get('client/qos/details', qos(`&limit=7&offset=${offset}`))).body.data as unknown[]));
     assert.deepEqual(pages, all);
   });
 

@@ -6,7 +6,9 @@ import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 /** Value of one series on a page, or undefined. */
 function valueOf(page: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
   const line = page.split('\n').find((l) => l.startsWith(`${name}{${want}}`));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
@@ -35,7 +37,8 @@ describe('huawei_rtc source', () => {
         assert.equal(valueOf(page, 'huaweicloud_rtc_room_last_sample_timestamp_seconds', { app_id: appId!, room_id: room.roomId }), latest / 1000);
         assert.equal(valueOf(page, 'huaweicloud_rtc_room_last_refresh_timestamp_seconds', { app_id: appId!, room_id: room.roomId }), now / 1000);
         // A user who left has no series.
-        for (const gone of h.sim.world.users(room).filter((u) => u.leftAt <= latest)) assert.doesNotMatch(page, new RegExp(`room_id="${room.roomId}",uid="${gone.uid}"`));
+        for (const gone of h.sim.world.users(room).filter((u) => u.leftAt <= latest))
+          assert.doesNotMatch(page, new RegExp(`room_id="${room.roomId}",uid="${gone.uid}"`));
         if (!u1) continue;
         downlinksChecked++;
         const labels = { ...uplink, peerid: u1.uid };
@@ -47,10 +50,24 @@ describe('huawei_rtc source', () => {
         assert.equal(valueOf(page, 'huaweicloud_rtc_qos_value', { ...labels, mid: 'netscore' }), v('netscore', u1.uid));
       }
       assert.ok(downlinksChecked >= 1, 'the seed gives no room with two users present');
-      for (const family of ['audio_jitter_seconds', 'video_jitter_seconds', 'audio_rtt_seconds', 'video_packet_loss_ratio', 'audio_freeze_ratio', 'video_freeze_ratio', 'video_frames_per_second', 'system_cpu_usage_ratio', 'video_height_pixels', 'audio_bitrate_bits_per_second']) {
+      for (const family of [
+        'audio_jitter_seconds',
+        'video_jitter_seconds',
+        'audio_rtt_seconds',
+        'video_packet_loss_ratio',
+        'audio_freeze_ratio',
+        'video_freeze_ratio',
+        'video_frames_per_second',
+        'system_cpu_usage_ratio',
+        'video_height_pixels',
+        'audio_bitrate_bits_per_second',
+      ]) {
         assert.match(page, new RegExp(`^# TYPE huaweicloud_rtc_${family} gauge$`, 'm'));
       }
-      assert.match(page, /^# HELP huaweicloud_rtc_audio_jitter_seconds Audio jitter\. Upstream mid ajitter, unit ms \(assumed; override with huawei_rtc\.units\); x 0\.001\.$/m);
+      assert.match(
+        page,
+        /^# HELP huaweicloud_rtc_audio_jitter_seconds Audio jitter\. Upstream mid ajitter, unit ms \(assumed; override with huawei_rtc\.units\); x 0\.001\.$/m,
+      );
       assert.match(page, /^rtc_cdn_exporter_up\{source="huawei_rtc"\} 1$/m);
     } finally {
       await h.close();
@@ -71,7 +88,10 @@ describe('huawei_rtc source', () => {
       const entries = users * 7 + users * (users - 1) * 12; // uplink mids + downlink mids per peer
       assert.ok(qos.length >= 3, `only ${qos.length} pages`);
       assert.equal(qos.length, Math.floor(entries / 10) + 1);
-      assert.deepEqual(qos.map((r) => r.query.offset), qos.map((_, i) => String(i * 10)));
+      assert.deepEqual(
+        qos.map((r) => r.query.offset),
+        qos.map((_, i) => String(i * 10)),
+      );
       const series = page.split('\n').filter((l) => l.startsWith('huaweicloud_rtc_') && !l.includes('room_last_')).length;
       assert.equal(series, entries);
     } finally {

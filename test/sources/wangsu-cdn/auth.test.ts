@@ -19,8 +19,7 @@ import { settle } from '../../../src/sim/drive.js';
 
 // Vectors from the vendor's Python and Go SDKs (/work/wangsu-aksk-vectors.md), verbatim.
 const SDK = { ak: 'ak-example', sk: 'sk-example', ts: '1700000000', host: 'open.chinanetcenter.com' };
-const BODY_A =
-  '{"startTime":"2023-11-14T00:00:00+08:00","endTime":"2023-11-14T01:00:00+08:00","domains":["live.example.com"]}';
+const BODY_A = '{"startTime":"2023-11-14T00:00:00+08:00","endTime":"2023-11-14T01:00:00+08:00","domains":["live.example.com"]}';
 const VECTORS = [
   {
     name: '(a) POST with a JSON body',
@@ -106,7 +105,7 @@ describe('wangsu auth: AK/SK (CNC-HMAC-SHA256) against the vendor SDK vectors', 
 });
 
 describe('wangsu auth: one AK/SK timestamp per second', () => {
-  it('spaces an account\'s requests into distinct seconds and never issues a second twice', async () => {
+  it("spaces an account's requests into distinct seconds and never issues a second twice", async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 400));
     const gate = new UniqueSecondGate();
     const budget = new Budget(clock, [gate]);
@@ -116,21 +115,36 @@ describe('wangsu auth: one AK/SK timestamp per second', () => {
     assert.equal(stamps.length, 1, 'a second request went out in the same second');
     await clock.advance(5_000);
     await Promise.all(runs);
-    assert.deepEqual(stamps.map((s) => s.ts), ['1767225600', '1767225601', '1767225602', '1767225603', '1767225604']);
+    assert.deepEqual(
+      stamps.map((s) => s.ts),
+      ['1767225600', '1767225601', '1767225602', '1767225603', '1767225604'],
+    );
     // A clock reading that falls back into a used second still gets a fresh timestamp.
     assert.equal(gate.nextTimestamp(Date.UTC(2026, 0, 1, 0, 0, 1)), '1767225605');
   });
 
   it('lets the simulator accept every request of a busy AK/SK source (no replayed timestamp)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
-    const sim = await startSim({ clock, model: { seed: 1, domains: [{ domain: 'a.example', streams: ['live/s1'] }, { domain: 'b.example', streams: ['live/s2'] }] } });
+    const sim = await startSim({
+      clock,
+      model: {
+        seed: 1,
+        domains: [
+          { domain: 'a.example', streams: ['live/s1'] },
+          { domain: 'b.example', streams: ['live/s2'] },
+        ],
+      },
+    });
     const src = buildSource({ endpoint: sim.url, auth: akskAuth, domains: [{ domain: 'a.example' }, { domain: 'b.example', keyword: '^live/' }] }, clock);
     try {
       const { scheduler } = src;
       await settle(clock, Promise.all(scheduler.runners.map((r) => r.kick())));
       const detail = sim.sim.requests.filter((r) => r.path === DETAIL_PATH);
       assert.equal(detail.length, 4, 'two batches × two data types');
-      assert.deepEqual(detail.map((r) => r.status), [200, 200, 200, 200]);
+      assert.deepEqual(
+        detail.map((r) => r.status),
+        [200, 200, 200, 200],
+      );
     } finally {
       await src.close();
       await sim.close();
@@ -147,7 +161,11 @@ describe('wangsu simulator: auth checks', () => {
     return { status: res.statusCode, body: (await res.body.json()) as { code: string } };
   }
   const akskHeaders = (url: string, ts: string, secret = SECRET_KEY, signedBody = body) =>
-    signAkSk({ accessKey: ACCESS_KEY, secretKey: secret }, { method: 'POST', uri: DETAIL_PATH, headers: { 'content-type': 'application/json', host: new URL(url).host }, body: signedBody }, ts);
+    signAkSk(
+      { accessKey: ACCESS_KEY, secretKey: secret },
+      { method: 'POST', uri: DETAIL_PATH, headers: { 'content-type': 'application/json', host: new URL(url).host }, body: signedBody },
+      ts,
+    );
 
   it('accepts both schemes and rejects tampered, skewed and replayed requests', async () => {
     const sim = await startSim({ clock, model: { seed: 1, domains: [{ domain: 'a.example', streams: ['live/s1'] }] } });

@@ -29,7 +29,12 @@ async function send(body: unknown, headers: Record<string, string> = {}, path = 
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await request(`${sim.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...signApiKey({ username: API_USER, apiKey: API_KEY }, httpDate(clock.now())), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...signApiKey({ username: API_USER, apiKey: API_KEY }, httpDate(clock.now())),
+      ...headers,
+    },
     body: text,
   });
   const raw = await res.body.text();
@@ -65,10 +70,22 @@ const CASES: { name: string; body: unknown; headers?: Record<string, string>; co
   { name: 'dataInterval', body: { ...ok, dataInterval: '10m' }, code: '24102008', status: 400, message: /param: dataInterval/ },
   { name: 'filterEmptyStream', body: { ...ok, filterEmptyStream: 2 }, code: '24102008', status: 400, message: /param: filterEmptyStream/ },
   { name: 'more than 2000 streams listed', body: { ...ok, domainStream: [big] }, code: '24102010', status: 400, message: /number of stream is excessive/ },
-  { name: 'all streams of a domain over 2000', body: { ...ok, domainStream: [{ domain: 'big.example' }] }, code: '24102010', status: 400, message: /excessive/ },
+  {
+    name: 'all streams of a domain over 2000',
+    body: { ...ok, domainStream: [{ domain: 'big.example' }] },
+    code: '24102010',
+    status: 400,
+    message: /excessive/,
+  },
   {
     name: 'one domain split into groups over 2000 in total',
-    body: { ...ok, domainStream: [{ domain: 'big.example', stream: big.streams.slice(0, 1500) }, { domain: 'big.example', stream: big.streams.slice(1500) }] },
+    body: {
+      ...ok,
+      domainStream: [
+        { domain: 'big.example', stream: big.streams.slice(0, 1500) },
+        { domain: 'big.example', stream: big.streams.slice(1500) },
+      ],
+    },
     code: '24102010',
     status: 400,
     message: /excessive/,

@@ -44,14 +44,23 @@ describe('wangsu traffic counter: the per-stream cursor', () => {
     assert.equal(ledger.get('a.example', 'new')!.countedHundredths, 140);
     // "old" sent nothing in the second window: its latest slice is now zero, but it stays visible for stream_ttl.
     assert.equal(ledger.get('a.example', 'old')!.latest.flowHundredths, 0);
-    assert.deepEqual(ledger.visible('k', T0 + 8 * MIN, 15 * MIN).map((s) => s.stream).sort(), ['new', 'old']);
+    assert.deepEqual(
+      ledger
+        .visible('k', T0 + 8 * MIN, 15 * MIN)
+        .map((s) => s.stream)
+        .sort(),
+      ['new', 'old'],
+    );
   });
 
   it('drops a stream that ended stream_ttl after its last non-zero slice, and forgets its cursor only later', () => {
     const ledger = new TrafficLedger(T0);
     ledger.apply({ key: 'k', toMs: T0 + 10 * MIN, watermarkMs: undefined, flow: [flow('gone', { 10: 5 }), flow('live', { 10: 5 })], bandwidth: undefined });
     ledger.apply({ key: 'k', toMs: T0 + 26 * MIN, watermarkMs: T0 + 10 * MIN, flow: [flow('live', { 26: 5 })], bandwidth: undefined });
-    assert.deepEqual(ledger.visible('k', T0 + 26 * MIN, 15 * MIN).map((s) => s.stream), ['live']);
+    assert.deepEqual(
+      ledger.visible('k', T0 + 26 * MIN, 15 * MIN).map((s) => s.stream),
+      ['live'],
+    );
     assert.equal(ledger.prune(T0 + 26 * MIN, 71 * MIN), 0, 'cursor kept while a window could still reach its slices');
     assert.equal(ledger.prune(T0 + 82 * MIN, 71 * MIN), 1);
   });
@@ -173,11 +182,20 @@ describe('wangsu traffic counter against the simulator', () => {
       sim.sim.injectFault('throttle', 2);
       await runScrapes(clock, scheduler, 15_000);
       const detail = sim.sim.requests.filter((r) => r.path === DETAIL_PATH);
-      assert.deepEqual(detail.map((r) => r.status), [446, 446]);
+      assert.deepEqual(
+        detail.map((r) => r.status),
+        [446, 446],
+      );
       await runScrapes(clock, scheduler, 14_000); // still inside the 30 s pause
       assert.equal(sim.sim.requests.filter((r) => r.path === DETAIL_PATH).length, 2, 'a request went out during the pause');
       await runScrapes(clock, scheduler, 60_000);
-      assert.deepEqual(sim.sim.requests.filter((r) => r.path === DETAIL_PATH).slice(2, 4).map((r) => r.status), [200, 200]);
+      assert.deepEqual(
+        sim.sim.requests
+          .filter((r) => r.path === DETAIL_PATH)
+          .slice(2, 4)
+          .map((r) => r.status),
+        [200, 200],
+      );
       const throttled = (await src.metrics.apiThrottled.get()).values.reduce((a, v) => a + v.value, 0);
       assert.equal(throttled, 2);
     } finally {

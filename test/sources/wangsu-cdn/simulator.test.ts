@@ -12,7 +12,18 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0);
 const DOMAINS = [{ domain: 'a.example', streams: ['live/main', 'live/b', 'live/c', ''] }];
 
-type Detail = { code: string; data: { domain: string; domainOfStreamList: { stream: string; totalFlow?: string; bandwidthPeakValue?: string; detailList: { timestamp: string; value: string; onlineUser?: number }[] }[] }[] };
+type Detail = {
+  code: string;
+  data: {
+    domain: string;
+    domainOfStreamList: {
+      stream: string;
+      totalFlow?: string;
+      bandwidthPeakValue?: string;
+      detailList: { timestamp: string; value: string; onlineUser?: number }[];
+    }[];
+  }[];
+};
 
 async function query(url: string, clock: ManualClock, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const res = await request(`${url}${DETAIL_PATH}`, {
@@ -52,7 +63,10 @@ describe('wangsu simulator', () => {
       }
       // With 1m slices, a 10-minute window from :20 to :30 has the slices ending :20 … :30.
       const main = streams.find((s) => s.stream === 'live/main')!;
-      assert.deepEqual(main.detailList.map((d) => d.timestamp.slice(-5)), Array.from({ length: 11 }, (_, i) => `19:${20 + i}`));
+      assert.deepEqual(
+        main.detailList.map((d) => d.timestamp.slice(-5)),
+        Array.from({ length: 11 }, (_, i) => `19:${20 + i}`),
+      );
       const filtered = await query(sim.url, clock, { ...q, filterEmptyStream: 1, keyword: '^live/(main|b)$' });
       assert.ok(filtered.body.data[0]!.domainOfStreamList.every((s) => s.stream === 'live/main' || s.stream === 'live/b'));
       const bw = await query(sim.url, clock, { ...q, dataType: 'bandwidth', dataInterval: '5m' });

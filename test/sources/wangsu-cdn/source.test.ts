@@ -61,7 +61,11 @@ describe('wangsu end to end: exporter + simulator', () => {
         const id = `${d.domain}/${s}`;
         const m = model.minute(d.domain, s, end);
         assert.equal(familyValues(res.text, 'wangsu_live_stream_traffic_bytes').get(id), m.flow * 10_000, `${id} traffic: hundredths of MB × 10^6 / 100`);
-        assert.equal(familyValues(res.text, 'wangsu_live_stream_bandwidth_bits_per_second').get(id), m.bandwidth * 10_000, `${id} bandwidth: hundredths of Mbps × 10^6 / 100`);
+        assert.equal(
+          familyValues(res.text, 'wangsu_live_stream_bandwidth_bits_per_second').get(id),
+          m.bandwidth * 10_000,
+          `${id} bandwidth: hundredths of Mbps × 10^6 / 100`,
+        );
         assert.equal(familyValues(res.text, 'wangsu_live_stream_online_users').get(id), m.online);
         assert.equal(familyValues(res.text, 'wangsu_live_stream_last_slice_timestamp_seconds').get(id), end / 1000);
         assert.equal(familyValues(res.text, 'wangsu_live_stream_traffic_bytes_total').get(id), 0, 'the first window is the baseline');
@@ -91,11 +95,16 @@ describe('wangsu end to end: exporter + simulator', () => {
 describe('wangsu config and units', () => {
   it('keeps the wangsu_cdn block of config.example.yaml valid for both auth modes', () => {
     const text = readFileSync(new URL('../../../../config.example.yaml', import.meta.url), 'utf8');
-    const apiKey = parseConfig(text, { sources: sources, env: EXAMPLE_ENV }).config.sources.get('wangsu_cdn') as unknown as { auth: { mode: string }; delay: number };
+    const apiKey = parseConfig(text, { sources: sources, env: EXAMPLE_ENV }).config.sources.get('wangsu_cdn') as unknown as {
+      auth: { mode: string };
+      delay: number;
+    };
     assert.equal(apiKey.auth.mode, 'api_key');
     assert.equal(apiKey.delay, 15 * MIN);
     // Swap in the commented-out AK/SK block.
-    const aksk = text.replace(/ {2}auth:\n {4}mode: api_key\n.*\n.*\n/, '').replace(/ {2}# auth:\n {2}# {3}mode: aksk\n {2}# {3}(.*)\n {2}# {3}(.*)\n/, '  auth:\n    mode: aksk\n    $1\n    $2\n');
+    const aksk = text
+      .replace(/ {2}auth:\n {4}mode: api_key\n.*\n.*\n/, '')
+      .replace(/ {2}# auth:\n {2}# {3}mode: aksk\n {2}# {3}(.*)\n {2}# {3}(.*)\n/, '  auth:\n    mode: aksk\n    $1\n    $2\n');
     assert.notEqual(aksk, text);
     const parsed = parseConfig(aksk, { sources: sources, env: EXAMPLE_ENV });
     assert.equal((parsed.config.sources.get('wangsu_cdn') as unknown as { auth: { mode: string } }).auth.mode, 'aksk');
@@ -103,9 +112,19 @@ describe('wangsu config and units', () => {
   });
 
   it('converts MB with the configured base and Mbps to bits per second', () => {
-    const st = { domain: 'd', stream: 's', cursorMs: 0, countedHundredths: 250, lastNonZeroMs: 0, ownerKey: 'k', latest: { endMs: 60_000, flowHundredths: 150, bandwidthHundredths: 1234, online: 7 } };
+    const st = {
+      domain: 'd',
+      stream: 's',
+      cursorMs: 0,
+      countedHundredths: 250,
+      lastNonZeroMs: 0,
+      ownerKey: 'k',
+      latest: { endMs: 60_000, flowHundredths: 150, bandwidthHundredths: 1234, online: 7 },
+    };
     const values = (mbBytes: number) =>
-      Object.fromEntries(streamSamples(st, { families: wangsuFamilies(mbBytes), mbBytes, flow: true, bandwidth: true, online: true }).map((s) => [s.family.name, s.value]));
+      Object.fromEntries(
+        streamSamples(st, { families: wangsuFamilies(mbBytes), mbBytes, flow: true, bandwidth: true, online: true }).map((s) => [s.family.name, s.value]),
+      );
     assert.deepEqual(values(1_000_000), {
       wangsu_live_stream_last_slice_timestamp_seconds: 60,
       wangsu_live_stream_bandwidth_bits_per_second: 12_340_000,
@@ -129,11 +148,19 @@ describe('wangsu request budget', () => {
       domains: Array.from({ length: domains }, (_, d) => ({ domain: `d${d}.example`, streams: Array.from({ length: streams }, (_, s) => `live/s${s}`) })),
     };
     const sim = await startSim({ clock, model });
-    const src = buildSource({ endpoint: sim.url, auth: { mode: 'aksk', access_key: 'ak-example', secret_key: 'sk-example-secret' }, domains: model.domains.map((d) => ({ domain: d.domain })) }, clock);
+    const src = buildSource(
+      {
+        endpoint: sim.url,
+        auth: { mode: 'aksk', access_key: 'ak-example', secret_key: 'sk-example-secret' },
+        domains: model.domains.map((d) => ({ domain: d.domain })),
+      },
+      clock,
+    );
     try {
       const { runner, scheduler } = src;
       await runScrapes(clock, scheduler, 20 * MIN);
-      const inWindow = (from: number, to: number, path: string) => sim.sim.requests.filter((r) => r.at >= T0 + from * MIN && r.at < T0 + to * MIN && r.path === path);
+      const inWindow = (from: number, to: number, path: string) =>
+        sim.sim.requests.filter((r) => r.at >= T0 + from * MIN && r.at < T0 + to * MIN && r.path === path);
       const first = inWindow(0, 5, DETAIL_PATH).length + inWindow(0, 5, STREAM_LIST_PATH).length;
       const detail = inWindow(15, 20, DETAIL_PATH);
       const lists = inWindow(15, 20, STREAM_LIST_PATH);
@@ -147,7 +174,9 @@ describe('wangsu request budget', () => {
 
   it('measures requests per 5 minutes for 10 domains × 100 streams', async () => {
     const m = await measure(10, 100);
-    console.log(`10 domains × 100 streams: ${m.keys} batch, steady state ${m.detail} stream/detail + ${m.lists} streamList requests per 5 min (first 5 min: ${m.first})`);
+    console.log(
+      `10 domains × 100 streams: ${m.keys} batch, steady state ${m.detail} stream/detail + ${m.lists} streamList requests per 5 min (first 5 min: ${m.first})`,
+    );
     assert.equal(m.keys, 1);
     // 2 data types per refresh; AK/SK puts the second request one second later, so with
     // 15 s scrapes the 60 s refresh interval is met at the next scrape after it (75 s).
@@ -159,7 +188,9 @@ describe('wangsu request budget', () => {
   it('measures requests per 5 minutes for 20 domains × 5000 streams', async () => {
     const m = await measure(20, 5000);
     const refused = m.refused.map((r) => r.code).join(', ');
-    console.log(`20 domains × 5000 streams: ${m.keys} batches, steady state ${m.detail} stream/detail + ${m.lists} streamList requests per 5 min (first 5 min: ${m.first}); refused on the way: ${refused}`);
+    console.log(
+      `20 domains × 5000 streams: ${m.keys} batches, steady state ${m.detail} stream/detail + ${m.lists} streamList requests per 5 min (first 5 min: ${m.first}); refused on the way: ${refused}`,
+    );
     assert.equal(m.keys, 3, 'each domain split 2000 + 2000 + 1000, 20 groups per request');
     assert.ok(m.up);
     assert.ok(m.detail <= 30, 'within 30 per interface per 5 minutes');

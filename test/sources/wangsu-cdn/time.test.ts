@@ -45,7 +45,7 @@ describe('wangsu time', () => {
     assert.deepEqual(planWindow({ ...base, watermarkMs: target - 5 * 60 * MIN }), { fromMs: target - 60 * MIN, toMs: target - 50 * MIN });
   });
 
-  it('defaults delay to 15m (the end of Wangsu\'s settling) and refuses windows over 10m', () => {
+  it("defaults delay to 15m (the end of Wangsu's settling) and refuses windows over 10m", () => {
     const c = wangsuCdn.schema.parse({ auth: apiKeyAuth, domains: [{ domain: 'a.example' }] });
     assert.equal(c.delay, 15 * MIN);
     assert.equal(c.window, 10 * MIN);

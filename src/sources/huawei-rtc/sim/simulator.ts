@@ -73,7 +73,8 @@ export class HuaweiRtcSimulator {
       const record = this.log.add(req, this.clock.now());
       res.on('finish', () => {
         record.status = res.statusCode;
-        if (res.locals.errorCode) record.code = res.locals.errorCode;
+        const code: unknown = res.locals.errorCode;
+        if (typeof code === 'string') record.code = code;
       });
       next();
     });
@@ -106,7 +107,9 @@ export class HuaweiRtcSimulator {
     const token = req.get('X-Auth-Token');
     if (token !== undefined) {
       const expires = this.tokens.get(token);
-      return expires !== undefined && this.clock.now() < expires ? undefined : { code: 'APIGW.0301', msg: 'Incorrect IAM authentication information: token expired or invalid' };
+      return expires !== undefined && this.clock.now() < expires
+        ? undefined
+        : { code: 'APIGW.0301', msg: 'Incorrect IAM authentication information: token expired or invalid' };
     }
     const auth = parseAuthorization(req.get('Authorization'));
     if (!auth || auth.access !== this.credentials.accessKey || !auth.signedHeaders.includes('x-sdk-date')) return bad;
@@ -127,9 +130,10 @@ export class HuaweiRtcSimulator {
   }
 
   private issueToken(req: Request, res: Response): void {
-    let user: { domain?: { name?: string }; name?: string; password?: string } | undefined;
+    type IamUser = { domain?: { name?: string }; name?: string; password?: string };
+    let user: IamUser | undefined;
     try {
-      user = JSON.parse(String(req.body)).auth.identity.password.user;
+      user = (JSON.parse(String(req.body)) as { auth: { identity: { password: { user?: IamUser } } } }).auth.identity.password.user;
     } catch {
       return void error(res, 400, 'RTC.00001002', 'Malformed request body.');
     }
@@ -140,7 +144,10 @@ export class HuaweiRtcSimulator {
     const token = `sim-token-${++this.seq}-${Math.floor(this.clock.now() / 1000)}`;
     const expires = this.clock.now() + (this.opts.tokenLifetimeMs ?? DAY);
     this.tokens.set(token, expires);
-    res.status(201).set('X-Subject-Token', token).json({ token: { expires_at: new Date(expires).toISOString(), issued_at: new Date(this.clock.now()).toISOString() } });
+    res
+      .status(201)
+      .set('X-Subject-Token', token)
+      .json({ token: { expires_at: new Date(expires).toISOString(), issued_at: new Date(this.clock.now()).toISOString() } });
   }
 
   /** Makes every issued token invalid, as a password change would. */
@@ -185,28 +192,36 @@ export class HuaweiRtcSimulator {
     if (to <= from) return void error(res, 400, 'RTC.00001004', 'end_time must be later than start_time');
     if (to - from > DAY) return void error(res, 400, 'RTC.00001004', 'The interval between start_time and end_time cannot exceed 24 hours');
     if (from < now - 5 * DAY) return void error(res, 400, 'RTC.00001003', 'Only data from the past five days can be queried');
-    if (q.time_type !== undefined && q.time_type !== 'ctime' && q.time_type !== 'stime') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: time_type');
-    if (q.direction !== undefined && q.direction !== 'uplink' && q.direction !== 'downlink') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: direction');
+    if (q.time_type !== undefined && q.time_type !== 'ctime' && q.time_type !== 'stime')
+      return void error(res, 400, 'RTC.00001003', 'Invalid parameter: time_type');
+    if (q.direction !== undefined && q.direction !== 'uplink' && q.direction !== 'downlink')
+      return void error(res, 400, 'RTC.00001003', 'Invalid parameter: direction');
     // The seed documents comma-separated mids; the official Go SDK repeats the key: accept both.
     const mids = ([] as string[]).concat(q.mid as string | string[]).flatMap((m) => m.split(','));
     const wanted = mids.includes('all') ? ALL_MIDS : mids;
     const room = this.world.findRoom(String(q.app_id), String(q.room_id));
     const entries = room ? this.entries(room, wanted, from, Math.min(to, now - (this.opts.dataLagMs ?? 90_000)), q) : [];
-    const { limit, offset } = paging(q as Record<string, string | undefined>, entries.length);
+    const { limit, offset } = paging(q, entries.length);
     res.json({ room_id: String(q.room_id), data: entries.slice(offset, offset + limit) });
   }
 
   private entries(room: Room, mids: readonly string[], from: number, to: number, q: Record<string, unknown>) {
     const users = this.world.users(room);
     const out: Array<{ uid: string; peerid: string; mid: string; data: Array<{ time: string; value: number }> }> = [];
-    const span = (a: { joinedAt: number; leftAt: number }, b = a) => [Math.max(from, a.joinedAt, b.joinedAt), Math.min(to, a.leftAt - 1, b.leftAt - 1)] as const;
+    const span = (a: { joinedAt: number; leftAt: number }, b = a) =>
+      [Math.max(from, a.joinedAt, b.joinedAt), Math.min(to, a.leftAt - 1, b.leftAt - 1)] as const;
     const add = (uid: string, peerid: string, list: readonly string[], [lo, hi]: readonly [number, number]) => {
       if (hi < lo) return;
       const times = this.world.pointTimes(lo, hi).reverse(); // newest first, as in the vendor's example
       if (times.length === 0) return;
       for (const mid of list) {
         if (!mids.includes(mid)) continue;
-        out.push({ uid, peerid, mid, data: times.map((t) => ({ time: new Date(t).toISOString().replace('.000Z', 'Z'), value: this.world.value(room, uid, peerid, mid, t) })) });
+        out.push({
+          uid,
+          peerid,
+          mid,
+          data: times.map((t) => ({ time: new Date(t).toISOString().replace('.000Z', 'Z'), value: this.world.value(room, uid, peerid, mid, t) })),
+        });
       }
     };
     for (const u of users) {

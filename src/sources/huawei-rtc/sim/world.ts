@@ -122,19 +122,36 @@ export class World {
     const bad = this.isSpiking(room, uid, t) || (peerid !== '0' && this.isSpiking(room, peerid, t));
     const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
     switch (mid) {
-      case 'appcpu': return round(8 + 20 * n, 1);
-      case 'syscpu': return round(25 + 40 * n, 1);
-      case 'abit': return round(24 + 40 * n);
-      case 'vbit': return round(600 + 900 * n);
-      case 'vfps': return round(bad ? 8 + 4 * n : 24 + 6 * n);
-      case 'vwidth': return 1280;
-      case 'vheight': return 720;
-      case 'ajitter': case 'vjitter': return round(bad ? 180 + 120 * n : 8 + 22 * n);
-      case 'artt': case 'vrtt': return round(bad ? 400 + 200 * n : 40 + 60 * n);
-      case 'aloss': case 'vloss': return round(bad ? 12 + 10 * n : 0.4 * n, 2);
-      case 'ablock': case 'vblock': return round(bad ? 10 + 10 * n : 0.5 * n, 2);
-      case 'netscore': return round(1 + 4 * n);
-      default: return 0;
+      case 'appcpu':
+        return round(8 + 20 * n, 1);
+      case 'syscpu':
+        return round(25 + 40 * n, 1);
+      case 'abit':
+        return round(24 + 40 * n);
+      case 'vbit':
+        return round(600 + 900 * n);
+      case 'vfps':
+        return round(bad ? 8 + 4 * n : 24 + 6 * n);
+      case 'vwidth':
+        return 1280;
+      case 'vheight':
+        return 720;
+      case 'ajitter':
+      case 'vjitter':
+        return round(bad ? 180 + 120 * n : 8 + 22 * n);
+      case 'artt':
+      case 'vrtt':
+        return round(bad ? 400 + 200 * n : 40 + 60 * n);
+      case 'aloss':
+      case 'vloss':
+        return round(bad ? 12 + 10 * n : 0.4 * n, 2);
+      case 'ablock':
+      case 'vblock':
+        return round(bad ? 10 + 10 * n : 0.5 * n, 2);
+      case 'netscore':
+        return round(1 + 4 * n);
+      default:
+        return 0;
     }
   }
 

@@ -81,7 +81,10 @@ export class SimAuthenticator {
     if (!names.includes('host')) return deny('InvalidSignedHeaders', 'SignedHeaders must include host');
     const headers: Record<string, string> = {};
     for (const n of names) headers[n] = req.headers[n] ?? '';
-    const expected = akskSignature(secret, akskStringToSign(akskCanonicalRequest({ method: req.method, uri: req.uri, headers, body: req.body }, names), tsText));
+    const expected = akskSignature(
+      secret,
+      akskStringToSign(akskCanonicalRequest({ method: req.method, uri: req.uri, headers, body: req.body }, names), tsText),
+    );
     if (!same(signature, expected)) return deny('SignatureDoesNotMatch', 'the signature does not match the request');
     const used = this.usedFor(accessKey, nowMs);
     if (used.has(ts)) return deny('TimestampReplayed', 'this x-cnc-timestamp was already used by this access key');

@@ -35,6 +35,6 @@ export async function startDemo(clock: Clock = systemClock): Promise<DemoUpstrea
       delay: `${DEMO_DELAY_MS / 60_000}m`,
       refresh_interval: '15s',
     },
-    close: server.close,
+    close: () => server.close(),
   };
 }

@@ -6,7 +6,6 @@ import { WangsuSimulator, type SimulatorOptions } from './simulator.js';
 import type { WangsuSource } from '../source.js';
 import { sourceHarness } from '../../../sim/drive.js';
 
-
 export const API_USER = 'user-example';
 export const API_KEY = 'apikey-example-secret';
 export const ACCESS_KEY = 'ak-example';
@@ -19,7 +18,7 @@ export const akskAuth = { mode: 'aksk', access_key: ACCESS_KEY, secret_key: SECR
 export async function startSim(opts: Omit<SimulatorOptions, 'credentials'> & { credentials?: SimulatorOptions['credentials'] }) {
   const sim = new WangsuSimulator({ credentials: CREDENTIALS, ...opts });
   const server = await sim.listen();
-  return { sim, url: server.url, close: server.close };
+  return { sim, url: server.url, close: () => server.close() };
 }
 
 /** The wangsu_cdn source around a config block (without `endpoint` and `auth` defaults), on `clock`. */

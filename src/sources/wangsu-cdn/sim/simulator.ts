@@ -13,7 +13,17 @@ import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
 import { THROTTLE_CODE } from '../errors.js';
 import { SimAuthenticator, type SimCredentials } from './auth.js';
 import { TrafficModel, type TrafficModelOptions } from './traffic.js';
-import { checkDates, checkEnvelope, DEFAULT_LIMITS, parseJsonBody, validateDetail, zoneOf, type DetailRequest, type SimError, type SimLimits } from './validate.js';
+import {
+  checkDates,
+  checkEnvelope,
+  DEFAULT_LIMITS,
+  parseJsonBody,
+  validateDetail,
+  zoneOf,
+  type DetailRequest,
+  type SimError,
+  type SimLimits,
+} from './validate.js';
 import { formatSliceTime } from '../time.js';
 
 export interface SimRateLimits {
@@ -194,7 +204,7 @@ export class WangsuSimulator {
   }
 
   private send(req: Request, res: Response, status: number, body: unknown, xml = false): void {
-    const code = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : undefined;
+    const code = typeof body === 'object' && body !== null && 'code' in body ? String(body.code) : undefined;
     this.log.add(req, this.opts.clock.now(), status, code);
     res.status(status).set(REQUEST_ID_HEADER, `sim-${this.nextId++}`);
     if (typeof body === 'string') res.type('html').send(body);
@@ -230,6 +240,9 @@ export function twoDecimals(hundredths: number): string {
 
 function toXml(name: string, v: unknown): string {
   if (Array.isArray(v)) return v.map((x) => toXml(name, x)).join('');
-  if (typeof v === 'object' && v !== null) return `<${name}>${Object.entries(v).map(([k, x]) => toXml(k, x)).join('')}</${name}>`;
+  if (typeof v === 'object' && v !== null)
+    return `<${name}>${Object.entries(v)
+      .map(([k, x]) => toXml(k, x))
+      .join('')}</${name}>`;
   return `<${name}>${String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${name}>`;
 }

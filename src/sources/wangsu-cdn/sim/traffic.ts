@@ -113,14 +113,19 @@ export class TrafficModel {
   private spikeFactor(domain: string, stream: string, endMs: number): number {
     let f = 1;
     for (const s of this.spikes) {
-      if ((s.domain === undefined || s.domain === domain) && (s.stream === undefined || s.stream === stream) && endMs > s.fromMs && endMs <= s.toMs) f *= s.factor;
+      if ((s.domain === undefined || s.domain === domain) && (s.stream === undefined || s.stream === stream) && endMs > s.fromMs && endMs <= s.toMs)
+        f *= s.factor;
     }
     return f;
   }
 
   /** When the minute slice ending at `endMs` stops changing: 5–15 minutes after it ends. */
   settlesAt(domain: string, stream: string, endMs: number): number {
-    return endMs + this.settleMinMs + Math.floor(unitMix(this.seedOf(domain, stream) ^ 0x27d4eb2f, Math.floor(endMs / MINUTE)) * (this.settleMaxMs - this.settleMinMs));
+    return (
+      endMs +
+      this.settleMinMs +
+      Math.floor(unitMix(this.seedOf(domain, stream) ^ 0x27d4eb2f, Math.floor(endMs / MINUTE)) * (this.settleMaxMs - this.settleMinMs))
+    );
   }
 
   /**

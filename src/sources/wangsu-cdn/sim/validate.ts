@@ -45,7 +45,8 @@ export function checkEnvelope(accept: string | undefined, contentType: string | 
   const json = /application\/json|\*\/\*|application\/\*/.test(wanted);
   const xml = /application\/xml|text\/xml/.test(wanted);
   if (!json && !xml) return err('24102013', 'The accept header specified in your request is not acceptable.');
-  if (body.length === 0 || !contentType) return err('24102014', 'This operation requires a body. Ensure that the body is present and the Content-Type header is set.');
+  if (body.length === 0 || !contentType)
+    return err('24102014', 'This operation requires a body. Ensure that the body is present and the Content-Type header is set.');
   return { xml: xml && !json };
 }
 
@@ -72,7 +73,13 @@ export function parseJsonBody(text: string): { json: Record<string, unknown> } |
 }
 
 /** Validates a parsed stream/detail body; `streamCount` gives a domain's registered streams. */
-export function validateDetail(body: Record<string, unknown>, zoneOffsetMin: number, nowMs: number, limits: SimLimits, streamCount: (domain: string) => number): DetailRequest | SimError {
+export function validateDetail(
+  body: Record<string, unknown>,
+  zoneOffsetMin: number,
+  nowMs: number,
+  limits: SimLimits,
+  streamCount: (domain: string) => number,
+): DetailRequest | SimError {
   if (body.dataType !== 'flow' && body.dataType !== 'bandwidth') return invalidParam('dataType');
   const interval = body.dataInterval ?? '5m';
   if (interval !== '1m' && interval !== '5m') return invalidParam('dataInterval');
@@ -98,7 +105,8 @@ export function validateDetail(body: Record<string, unknown>, zoneOffsetMin: num
   let keyword: RegExp | undefined;
   if (body.keyword !== undefined) {
     try {
-      keyword = new RegExp(String(body.keyword));
+      if (typeof body.keyword !== 'string') return invalidParam('keyword');
+      keyword = new RegExp(body.keyword);
     } catch {
       return invalidParam('keyword');
     }
@@ -108,7 +116,7 @@ export function validateDetail(body: Record<string, unknown>, zoneOffsetMin: num
     groups,
     dataType: body.dataType,
     sliceMs: interval === '1m' ? 60_000 : 300_000,
-    filterEmptyStream: String(filter) === '1',
+    filterEmptyStream: filter === 1 || filter === '1',
     keyword,
     online: (body.isReturnOnline === 'true' || body.isReturnOnline === true) && interval === '1m',
     zoneOffsetMin,
