@@ -164,8 +164,9 @@ describe('end to end with a real Prometheus', () => {
     });
     console.log(`alerts fired: ${[...firing.keys()].sort().join(', ')}`);
     const jitter = firing.get('RtcAudioJitterSpike')!;
-    // User 10000's bad network shows in its own downlink and in every peer's downlink from it.
-    assert.ok(jitter.uid === '10000' || jitter.peerid === '10000', `the demo spikes user 10000, not ${JSON.stringify(jitter)}`);
+    // Only the first room of each app has a spiking user (10000); its bad network shows in its
+    // own downlink and in every peer's downlink from it, so the alert may name either uid.
+    assert.match(jitter.room_id ?? '', /-room0-/, `the demo spikes the first room of each app, not ${JSON.stringify(jitter)}`);
     assert.equal(jitter.severity, 'critical');
     assert.equal(firing.get('LiveStreamBandwidthSpike')!.stream, 'live/channel-01');
   });
