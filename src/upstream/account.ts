@@ -44,7 +44,8 @@ export interface AccountDeps {
 
 export class Account {
   private readonly pause = new Pause();
-  private readonly shared: readonly Gate[];
+  /** One queue for every API of the account, so the stalest data goes first whichever API it needs. */
+  private readonly budget: Budget;
 
   constructor(
     private readonly limits: AccountLimits,
@@ -52,24 +53,24 @@ export class Account {
   ) {
     // With shards, each replica takes its share, so that together they stay within the vendor's limits.
     const { shard } = deps;
-    this.shared = [
+    this.budget = new Budget(deps.clock, [
       this.pause,
       new SlidingWindow(shard.share(limits.requests), limits.windowMs),
       new ConcurrencyLimit(shard.share(limits.concurrency)),
       ...(limits.gates ?? []),
-    ];
+    ]);
   }
 
-  /** One API of the account: its own queue, the account's gates, plus its per-API window if any. */
+  /** One API of the account: the account's queue and gates, plus its per-API window if any. */
   api(opts: ApiOptions): UpstreamApi {
     const { limits, deps } = this;
     const own = limits.apiRequests !== undefined ? [new SlidingWindow(deps.shard.share(limits.apiRequests), limits.apiWindowMs ?? limits.windowMs)] : [];
-    const budget = new Budget(deps.clock, [...this.shared, ...own]);
     return new UpstreamApi(
       {
         source: deps.source,
         api: opts.name,
-        budget,
+        budget: this.budget,
+        gates: own,
         vendor: opts.vendor,
         timeoutMs: opts.timeoutMs,
         ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),

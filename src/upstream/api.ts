@@ -3,7 +3,7 @@
 // and a body cap, and ends in exactly one outcome label.
 import { request, type Dispatcher } from 'undici';
 import type { SelfMetrics } from '../self-metrics.js';
-import type { Budget } from './budget.js';
+import type { Budget, Gate } from './budget.js';
 import { classify, type VendorErrors } from './classify.js';
 
 export type Outcome = 'success' | 'throttled' | 'auth_error' | 'client_error' | 'server_error' | 'timeout' | 'network_error' | 'invalid_response' | 'aborted';
@@ -60,6 +60,8 @@ export interface UpstreamApiOptions {
   /** Short name for labels and logs, e.g. "qos_details". */
   api: string;
   budget: Budget;
+  /** Gates of this API alone (its own window), on top of the budget's shared ones. */
+  gates: readonly Gate[];
   vendor: VendorErrors;
   /** Whole-request deadline. */
   timeoutMs: number;
@@ -123,7 +125,7 @@ export class UpstreamApi {
           this.deps.metrics.apiRequestDuration.observe(labels, (performance.now() - started) / 1000);
         }
       },
-      { signal: opts.signal, priority: opts.priority ?? 0 },
+      { signal: opts.signal, priority: opts.priority ?? 0, gates: this.opts.gates },
     );
   }
 

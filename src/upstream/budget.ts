@@ -82,6 +82,8 @@ export class Pause implements Gate {
 interface Waiter {
   priority: number;
   seq: number;
+  /** Gates of this call only (e.g. its API's own window), on top of the shared ones. */
+  gates: readonly Gate[];
   grant: () => void;
   reject: (err: unknown) => void;
   signal?: AbortSignal;
@@ -92,6 +94,8 @@ export interface RunOptions {
   /** Lower runs first; ties are first come, first served. */
   priority?: number;
   signal?: AbortSignal;
+  /** Gates of this call only, such as its API's own window: a closed one lets the next waiter go first. */
+  gates?: readonly Gate[];
 }
 
 export class Budget {
@@ -114,6 +118,8 @@ export class Budget {
       return await fn();
     } finally {
       for (const g of this.gates) g.release();
+      for (const g of opts.gates ?? []) g.release();
+      if (opts.gates?.length) this.pump();
     }
   }
 
@@ -124,7 +130,7 @@ export class Budget {
   private acquire(opts: RunOptions): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason);
-      const waiter: Waiter = { priority: opts.priority ?? 0, seq: this.seq++, grant: resolve, reject };
+      const waiter: Waiter = { priority: opts.priority ?? 0, seq: this.seq++, gates: opts.gates ?? [], grant: resolve, reject };
       if (opts.signal) {
         waiter.signal = opts.signal;
         waiter.onAbort = () => {
@@ -142,20 +148,31 @@ export class Budget {
     });
   }
 
+  /** Grants waiters in priority order while the shared gates are open, skipping those whose own gates are closed. */
   private pump(): void {
     for (;;) {
-      const head = this.queue[0];
-      if (!head) return;
+      if (this.queue.length === 0) return;
       const now = this.clock.now();
-      const wait = Math.max(...this.gates.map((g) => g.waitMs(now)));
-      if (wait > 0) {
-        if (Number.isFinite(wait)) this.wakeAt(now + wait);
+      const shared = waitMs(this.gates, now);
+      let next = shared;
+      let index = -1;
+      if (shared === 0) {
+        next = Infinity;
+        for (let i = 0; i < this.queue.length && index < 0; i++) {
+          const own = waitMs(this.queue[i]!.gates, now);
+          if (own === 0) index = i;
+          else next = Math.min(next, own);
+        }
+      }
+      if (index < 0) {
+        if (Number.isFinite(next)) this.wakeAt(now + next);
         return;
       }
-      this.queue.shift();
+      const [waiter] = this.queue.splice(index, 1) as [Waiter];
       for (const g of this.gates) g.take(now);
-      if (head.signal && head.onAbort) head.signal.removeEventListener('abort', head.onAbort);
-      head.grant();
+      for (const g of waiter.gates) g.take(now);
+      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.grant();
     }
   }
 
@@ -169,6 +186,13 @@ export class Budget {
       this.pump();
     }, t - this.clock.now());
   }
+}
+
+/** 0 when every gate is open now, else the longest wait among them. */
+function waitMs(gates: readonly Gate[], now: number): number {
+  let wait = 0;
+  for (const g of gates) wait = Math.max(wait, g.waitMs(now));
+  return wait;
 }
 
 function compare(a: Waiter, b: Waiter): number {

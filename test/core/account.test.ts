@@ -35,14 +35,14 @@ function setup(opts: { limits?: AccountLimits; shard?: Shard; random?: () => num
   });
   const sent: Array<{ api: string; at: number }> = [];
   const apis = ['a', 'b'].map((name) => account.api({ name, vendor: VENDOR, timeoutMs: 5_000 }));
-  const call = (i: number) =>
+  const call = (i: number, priority = 0) =>
     apis[i]!.call(
       () => {
         sent.push({ api: i === 0 ? 'a' : 'b', at: clock.now() });
         return { method: 'GET', url: new URL(`${ORIGIN}/x`), headers: {} };
       },
       (res) => res.status,
-      { signal: new AbortController().signal },
+      { signal: new AbortController().signal, priority },
     );
   return { clock, pool, call, sent };
 }
@@ -70,6 +70,23 @@ describe('vendor account', () => {
     assert.equal(sent.length, 1, 'the other API went on during the pause');
     await clock.advance(1);
     assert.equal(await other, 200);
+  });
+
+  it('keeps one queue for the account: the stalest data goes first, whichever API it needs', async () => {
+    const { clock, pool, call, sent } = setup({ limits: { ...LIMITS, requests: 1, apiRequests: undefined } });
+    pool.intercept({ path: '/x' }).reply(200, '{}').persist();
+    const first = call(0);
+    await first;
+    const fresh = call(0, 500); // refreshed recently
+    const stale = call(1, 100); // older data, other API
+    await clock.advance(61_000);
+    await Promise.race([fresh, stale]);
+    assert.deepEqual(
+      sent.map((s) => s.api),
+      ['a', 'b'],
+    );
+    await clock.advance(61_000);
+    await Promise.all([fresh, stale]);
   });
 
   it('takes the shard share of every limit', async () => {

@@ -62,6 +62,21 @@ describe('budget', () => {
     assert.deepEqual(order, ['first', 'never-refreshed', 'stale', 'newest']);
   });
 
+  it('lets the next waiter go when the head waits only on a gate of its own', async () => {
+    const clock = new ManualClock();
+    const budget = new Budget(clock, [new SlidingWindow(10, 60_000)]);
+    const apiA = new SlidingWindow(1, 60_000);
+    const order: string[] = [];
+    const a1 = budget.run(async () => void order.push('a1'), { priority: 1, gates: [apiA] });
+    const a2 = budget.run(async () => void order.push('a2'), { priority: 2, gates: [apiA] });
+    const b = budget.run(async () => void order.push('b'), { priority: 3 });
+    await Promise.all([a1, b]);
+    assert.deepEqual(order, ['a1', 'b'], 'the second call of api a blocked the queue');
+    await clock.advance(61_000);
+    await a2;
+    assert.deepEqual(order, ['a1', 'b', 'a2']);
+  });
+
   it('holds the queue while its pause gate is closed', async () => {
     const clock = new ManualClock();
     const pause = new Pause();
