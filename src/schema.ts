@@ -15,7 +15,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration in config, given as "30s", "5m", "1h30m"; typed as milliseconds. */
-export const duration = z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
+const duration = z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SourceStatus } from './scheduler.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 
-export const PREFIX = 'rtc_cdn_exporter_';
+const PREFIX = 'rtc_cdn_exporter_';
 
 export class SelfMetrics {
   readonly registry = new Registry();

@@ -67,7 +67,7 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
 }
 
 /** Lets loopback I/O progress: a number of event-loop turns, no timers. */
-export async function ioTurns(turns = 40): Promise<void> {
+async function ioTurns(turns = 40): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
 }
 

@@ -34,7 +34,7 @@ export function clip(text: string, max = MAX_MESSAGE): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-export function lookupCode(vendor: VendorErrors, code: string | undefined): ErrorCode | undefined {
+function lookupCode(vendor: VendorErrors, code: string | undefined): ErrorCode | undefined {
   if (code === undefined) return undefined;
   const exact = vendor.codes[code];
   if (exact) return exact;

@@ -9,7 +9,7 @@ const DEMO_USER = 'demo-user';
 const DEMO_API_KEY = 'demo-api-key-not-secret';
 const DEMO_DELAY_MS = 15 * 60_000;
 
-export function demoDomains(): SimDomain[] {
+function demoDomains(): SimDomain[] {
   const live = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `live/${prefix}-${String(i + 1).padStart(2, '0')}`);
   return [
     { domain: 'live.demo.example', streams: live('channel', 12) },

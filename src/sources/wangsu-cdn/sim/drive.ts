@@ -10,7 +10,7 @@ export const API_USER = 'user-example';
 export const API_KEY = 'apikey-example-secret';
 export const ACCESS_KEY = 'ak-example';
 export const SECRET_KEY = 'sk-example-secret';
-export const CREDENTIALS = { apiKeys: { [API_USER]: API_KEY }, akSk: { [ACCESS_KEY]: SECRET_KEY } };
+const CREDENTIALS = { apiKeys: { [API_USER]: API_KEY }, akSk: { [ACCESS_KEY]: SECRET_KEY } };
 
 export const apiKeyAuth = { mode: 'api_key', username: API_USER, api_key: API_KEY };
 export const akskAuth = { mode: 'aksk', access_key: ACCESS_KEY, secret_key: SECRET_KEY };

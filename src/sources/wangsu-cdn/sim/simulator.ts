@@ -234,7 +234,7 @@ function flatHeaders(req: Request): Record<string, string | undefined> {
 }
 
 /** Two decimals from hundredths: 1234 → "12.34". */
-export function twoDecimals(hundredths: number): string {
+function twoDecimals(hundredths: number): string {
   return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')}`;
 }
 

@@ -78,11 +78,6 @@ export class TrafficModel {
     this.spikes.push(spike);
   }
 
-  /** Ends every open spike matching domain/stream at `atMs`. */
-  endSpikes(atMs: number, match: { domain?: string; stream?: string } = {}): void {
-    for (const s of this.spikes) if (s.toMs > atMs && s.domain === match.domain && s.stream === match.stream) s.toMs = atMs;
-  }
-
   /** Whether the stream is publishing during the minute ending at `endMs`. */
   isLive(domain: string, stream: string, endMs: number): boolean {
     if (this.alwaysLive.has(`${domain}/${stream}`)) return true;

@@ -31,7 +31,7 @@ export interface DetailRequest {
 
 const err = (code: string, message: string, status = 400): SimError => ({ status, code, message });
 const invalidParam = (name: string) => err('24102008', `param: ${name} is null or invalid.`);
-export const INVALID_DATE = () => err('24102006', 'The date specified is invalid.');
+const INVALID_DATE = () => err('24102006', 'The date specified is invalid.');
 
 /** The zone of X-Time-Zone (default GMT+08:00), or the 24102020 error. */
 export function zoneOf(header: string | undefined): number | SimError {
