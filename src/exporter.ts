@@ -22,6 +22,8 @@ export interface ExporterOptions {
   logger: Logger;
   version: string;
   scrapeTimeoutOffsetMs: number;
+  /** Connections served at once (default 64); more are closed on accept. */
+  maxConnections?: number;
   shard?: Shard;
   clock?: Clock;
   dispatcher?: Dispatcher;
@@ -90,6 +92,7 @@ export class Exporter {
   async listen(address: string): Promise<AddressInfo> {
     const { host, port } = parseListenAddress(address);
     const server = host === undefined ? this.app.listen(port) : this.app.listen(port, host);
+    server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
     await once(server, 'listening');
     // Warm the cache so the first scrape (and readiness) does not wait for discovery.

@@ -12,6 +12,7 @@ export interface Flags {
   webConfigFile: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   scrapeTimeoutOffsetMs: number;
+  maxConnections: number;
   shardIndex: number;
   shardCount: number;
   configCheck: boolean;
@@ -31,6 +32,8 @@ Flags:
   --config.file=PATH             Config file (YAML). Default: config.yaml
   --web.listen-address=ADDR      Address to listen on. Default: :${DEFAULT_PORT}
   --web.config.file=PATH         TLS / basic-auth web config (not supported yet: refused)
+  --web.max-connections=N        Connections served at once; more are closed at once, so scrapers
+                                 cannot use up the file descriptors upstream calls need. Default: 64
   --scrape.timeout-offset=DUR    Subtracted from Prometheus's scrape timeout to get the time a
                                  scrape may wait for fresh data. Default: 500ms
   --log.level=LEVEL              debug, info, warn or error. Default: info
@@ -56,6 +59,7 @@ export function parseFlags(argv: string[]): Flags {
         'config.file': { type: 'string', default: 'config.yaml' },
         'web.listen-address': { type: 'string', default: `:${DEFAULT_PORT}` },
         'web.config.file': { type: 'string' },
+        'web.max-connections': { type: 'string', default: '64' },
         'scrape.timeout-offset': { type: 'string', default: '500ms' },
         'log.level': { type: 'string', default: 'info' },
         'shard.count': { type: 'string', default: '1' },
@@ -75,6 +79,10 @@ export function parseFlags(argv: string[]): Flags {
   }
   const offset = parseDuration(values['scrape.timeout-offset']);
   if (offset === undefined) throw new FlagError(`--scrape.timeout-offset: "${values['scrape.timeout-offset']}" is not a duration such as "500ms"`);
+  const maxConnections = Number(values['web.max-connections']);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new FlagError(`--web.max-connections: "${values['web.max-connections']}" is not a whole number ≥ 1`);
+  }
   const shardCount = Number(values['shard.count']);
   if (!Number.isInteger(shardCount) || shardCount < 1) throw new FlagError(`--shard.count: "${values['shard.count']}" is not a whole number ≥ 1`);
   const shardIndex = parseShardIndex(values['shard.index']);
@@ -87,6 +95,7 @@ export function parseFlags(argv: string[]): Flags {
     webConfigFile: values['web.config.file'],
     logLevel: level as Flags['logLevel'],
     scrapeTimeoutOffsetMs: offset,
+    maxConnections,
     shardIndex,
     shardCount,
     configCheck: values['config.check'],

@@ -14,6 +14,19 @@ const EXIT_USAGE = 2;
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+// Stop signals are listened for from the first line: a SIGTERM while the config or the demo
+// is loading stops the exporter cleanly (exit 0) once what was opened is closed.
+const stopSignal = new Promise<string>((resolve) => {
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+  process.once('SIGINT', () => resolve('SIGINT'));
+});
+let stopRequested: string | undefined;
+void stopSignal.then((signal) => (stopRequested = signal));
+
+// SIGHUP's default is to kill the process; reload does not exist yet, so it is reported and ignored.
+let onHangup = () => console.error('rtc-cdn-exporter: SIGHUP ignored: config reload is not supported; restart to apply changes');
+process.on('SIGHUP', () => onHangup());
+
 async function main(argv: string[]): Promise<number> {
   let flags: Flags;
   try {
@@ -60,19 +73,20 @@ async function main(argv: string[]): Promise<number> {
     await closeDemo();
     return 0;
   }
+  if (stopRequested) {
+    await closeDemo();
+    return 0;
+  }
 
-  // Listen for signals before the port opens: a SIGTERM during start-up must stop us cleanly too.
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
   const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
+  onHangup = () => logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: config reload is not supported; restart to apply changes');
   const exporter = new Exporter({
     config: loaded.config,
     sources,
     logger,
     version,
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
+    maxConnections: flags.maxConnections,
     shard: createShard(flags.shardIndex, flags.shardCount),
   });
   try {

@@ -117,7 +117,7 @@ export class SourceRunner {
     this.deps.metrics.series.set({ source: name }, page.series);
     if (page.dropped > 0) {
       this.deps.metrics.seriesDropped.inc({ source: name }, page.dropped);
-      this.deps.logger.warn({ source: name, dropped: page.dropped, max_series: maxSeries }, 'series over max_series dropped');
+      this.deps.logger.warn({ dropped: page.dropped, max_series: maxSeries }, 'series over max_series dropped');
     }
     this.text = page.text;
     this.dirty = false;
@@ -223,7 +223,6 @@ export class SourceRunner {
     const e = err instanceof UpstreamError ? err : undefined;
     this.deps.logger.error(
       {
-        source: this.settings.name,
         key,
         api: e?.api,
         outcome: e?.outcome ?? 'error',

@@ -27,10 +27,19 @@ export function scrapeWaitMs(header: string | undefined, offsetMs: number, maxMs
   return Math.max(0, Math.min(maxMs, timeout - offsetMs));
 }
 
+const ROUTES = ['/', '/metrics', '/-/healthy', '/-/ready'];
+
 export function createApp(opts: ServerOptions): Express {
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
+  // Exact paths only: /Metrics and /metrics/ are not /metrics.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || !ROUTES.includes(req.path)) return next();
+    res.status(405).set('Allow', 'GET, HEAD').json({ error: 'method not allowed', method: req.method, path: req.path });
+  });
 
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage(opts.version, opts.scheduler.status()));

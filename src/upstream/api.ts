@@ -2,6 +2,7 @@
 // its budget, is signed at send time (signatures carry a date), has a deadline
 // and a body cap, and ends in exactly one outcome label.
 import { request, type Dispatcher } from 'undici';
+import { ZodError } from 'zod';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { Budget, Gate } from './budget.js';
 import { classify, type VendorErrors } from './classify.js';
@@ -106,7 +107,7 @@ export class UpstreamApi {
             if (err instanceof UpstreamError) throw err;
             throw new UpstreamError({
               outcome: 'invalid_response',
-              message: `unexpected response body: ${(err as Error).message}`,
+              message: `unexpected response body: ${describeParseError(err)}`,
               status: res.status,
               requestId: res.requestId,
             });
@@ -161,6 +162,15 @@ export class UpstreamApi {
       signal.removeEventListener('abort', onShutdown);
     }
   }
+}
+
+/** One line for a log record: zod's own message is a multi-line dump of every issue. */
+function describeParseError(err: unknown): string {
+  if (err instanceof ZodError) {
+    const shown = err.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    return `${shown.join('; ')}${err.issues.length > 3 ? `; and ${err.issues.length - 3} more` : ''}`;
+  }
+  return (err as Error).message.replace(/\s+/g, ' ');
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, max: number): Promise<string> {

@@ -73,6 +73,8 @@ describe('scheduler', () => {
     assert.equal(line.code, 'RTC.00002001');
     assert.equal(line.request_id, 'req-42');
     assert.equal(line.source, 'fake');
+    // One JSON object per line, each key once (pino writes a child binding and a same-named field twice).
+    for (const raw of log.lines) assert.deepEqual(duplicateKeys(raw), [], raw);
 
     // Back-off: 10 s, then 20 s, then 40 s; 100 scrapes in between cost nothing upstream.
     for (const waitS of [10, 20, 40]) {
@@ -181,3 +183,26 @@ describe('scheduler', () => {
     );
   });
 });
+
+/** Top-level keys that appear more than once in one JSON object text. */
+function duplicateKeys(json: string): string[] {
+  const seen = new Set<string>();
+  const dupes: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      const token = json.slice(i + 1, j);
+      if (depth === 1 && json[j + 1] === ':') {
+        if (seen.has(token)) dupes.push(token);
+        seen.add(token);
+      }
+      i = j;
+    }
+  }
+  return dupes;
+}

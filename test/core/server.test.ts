@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
@@ -95,4 +97,46 @@ describe('http server', () => {
     const missing = await request(exporter.app).get('/nope').expect(404);
     assert.deepEqual(missing.body, { error: 'not found', path: '/nope' });
   });
+
+  it('answers 405 with Allow to other methods, and routes exact paths only', async () => {
+    const { exporter } = fakeExporter([new FakeSource()]);
+    for (const method of ['post', 'put', 'delete', 'patch'] as const) {
+      const res = await request(exporter.app)[method]('/metrics').expect(405);
+      assert.equal(res.headers['allow'], 'GET, HEAD');
+    }
+    await request(exporter.app).post('/-/ready').expect(405);
+    await request(exporter.app).head('/metrics').expect(200);
+    for (const path of ['/Metrics', '/metrics/', '/METRICS', '/-/healthy/']) await request(exporter.app).get(path).expect(404);
+  });
+
+  it('closes connections over --web.max-connections at once, and serves again when one closes', { timeout: 10_000 }, async () => {
+    const { exporter } = fakeExporter([new FakeSource()], { maxConnections: 2 });
+    const addr = await exporter.listen('127.0.0.1:0');
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = connect(addr.port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    try {
+      const held = [await open(), await open()];
+      const extra = await open();
+      // The server destroys the socket over the cap as soon as it accepts it.
+      await once(extra, 'close');
+      held[0]!.destroy();
+      await once(held[0]!, 'close');
+      await flushUntil(async () => (await undiciRequest(`http://127.0.0.1:${addr.port}/-/healthy`).catch(() => undefined))?.statusCode === 200);
+      held[1]!.destroy();
+    } finally {
+      await exporter.shutdown();
+    }
+  });
 });
+
+/** Retries `check` on event-loop turns (the server learns of a closed socket asynchronously). */
+async function flushUntil(check: () => Promise<boolean>, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.fail('condition never held');
+}

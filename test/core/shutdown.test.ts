@@ -52,4 +52,32 @@ describe('graceful shutdown', () => {
       assert.match(out, /"msg":"stopped"/);
     }
   });
+
+  it('exits 0 on a SIGTERM that arrives while the demo is starting, having closed what it opened', { timeout: 20_000 }, async () => {
+    const register = new URL('../fixtures/module-log/register.js', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', register, 'dist/src/main.js', '--demo', '--web.listen-address=127.0.0.1:0'], {
+      env: { PATH: process.env.PATH ?? '', SIGTERM_AT: '/dist/src/demo.js' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.deepEqual([code, signal], [0, null], out);
+    assert.doesNotMatch(out, /"msg":"listening"/);
+  });
+
+  it('logs and ignores SIGHUP', { timeout: 20_000 }, async () => {
+    const child = spawn(process.execPath, ['dist/src/main.js', '--demo', '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    while (!out.includes('"msg":"listening"')) await once(child.stdout, 'data');
+    const port = Number(/"address":"[^"]*:(\d+)"/.exec(out)![1]);
+    child.kill('SIGHUP');
+    while (!out.includes('SIGHUP ignored')) await once(child.stdout, 'data');
+    assert.equal((await request(`http://127.0.0.1:${port}/-/healthy`)).statusCode, 200);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, out);
+  });
 });

@@ -6,7 +6,8 @@ import { ManualClock } from '../../src/sim/manual-clock.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
 import { SINGLE_SHARD } from '../../src/shard.js';
 import { Account } from '../../src/upstream/account.js';
-import { UpstreamError } from '../../src/upstream/api.js';
+import { UpstreamError, type UpstreamResponse } from '../../src/upstream/api.js';
+import { z } from 'zod';
 import type { VendorErrors } from '../../src/upstream/classify.js';
 
 const ORIGIN = 'http://api.test';
@@ -27,6 +28,8 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
     ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
   });
   const other = account.api({ name: 'other', vendor: VENDOR, timeoutMs: 30_000 });
+  const callWith = <T>(parse: (res: UpstreamResponse) => T) =>
+    api.call(() => ({ method: 'GET', url: new URL(`${ORIGIN}/v1/x?a=1`), headers: {} }), parse, { signal: new AbortController().signal });
   const call = () =>
     api.call(
       () => ({ method: 'GET', url: new URL(`${ORIGIN}/v1/x?a=1`), headers: { authorization: 'Bearer SECRET-TOKEN' } }),
@@ -34,7 +37,7 @@ function setup(opts: { maxBodyBytes?: number; clock?: ManualClock; timeoutMs?: n
       { signal: new AbortController().signal },
     );
   const count = async (outcome: string) => (await metrics.apiRequests.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
-  return { pool, metrics, other, call, count };
+  return { pool, metrics, other, call, callWith, count };
 }
 
 describe('upstream http', () => {
@@ -63,6 +66,16 @@ describe('upstream http', () => {
     pool.intercept({ path: '/v1/x?a=1', method: 'GET' }).reply(200, '<html>proxy error</html>');
     await assert.rejects(call(), (e: UpstreamError) => e.outcome === 'invalid_response');
     assert.equal(await count('invalid_response'), 1);
+  });
+
+  it('sums up a body of the wrong shape on one line', async () => {
+    const { pool, callWith } = setup();
+    pool.intercept({ path: '/v1/x?a=1', method: 'GET' }).reply(200, '{"data":[{"uid":1},{"uid":null}],"total":"x"}');
+    const shape = z.object({ data: z.array(z.object({ uid: z.string() })), total: z.number() });
+    const err = (await callWith((res) => shape.parse(JSON.parse(res.body))).catch((e: unknown) => e)) as UpstreamError;
+    assert.equal(err.outcome, 'invalid_response');
+    assert.doesNotMatch(err.message, /\n/);
+    assert.match(err.message, /^unexpected response body: data\.0\.uid: .+; data\.1\.uid: .+; total: .+$/);
   });
 
   it('refuses a body over the cap', async () => {

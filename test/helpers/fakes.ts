@@ -52,7 +52,7 @@ export function fakeRunner(source: FakeSource, clock: Clock, opts: { metrics?: S
     { name: source.name, title: 'Fake data', refreshIntervalMs: source.refreshIntervalMs, maxSeries: source.maxSeries },
     {
       clock,
-      logger: opts.logger ?? log.logger,
+      logger: (opts.logger ?? log.logger).child({ source: source.name }),
       metrics,
       backoff: { initialMs: 10_000, maxMs: 300_000 },
       signal: new AbortController().signal,
@@ -92,7 +92,7 @@ export function fakeDefinition(source: FakeSource): SourceDefinition {
 }
 
 /** An in-process exporter around fake sources, as main.ts would build it. */
-export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; configYaml?: string; secrets?: string[] } = {}) {
+export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; configYaml?: string; secrets?: string[]; maxConnections?: number } = {}) {
   const definitions = sources.map(fakeDefinition);
   const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
   const { config } = parseConfig(yaml, { sources: definitions, env: {} });
@@ -104,6 +104,7 @@ export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; confi
     version: '0.0.0-test',
     scrapeTimeoutOffsetMs: 500,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
   });
   return { exporter, log };
 }
