@@ -71,3 +71,8 @@ function batchKey(groups: readonly DomainGroup[], keyword: string | undefined): 
     .slice(0, 10);
   return `${names}#${hash}`;
 }
+
+/** Whether the batch's request asked for this stream: an answer about anything else is not trusted. */
+export function asksFor(batch: Batch, domain: string, stream: string): boolean {
+  return batch.groups.some((g) => g.domain === domain && (g.streams === undefined || g.streams.includes(stream)));
+}

@@ -65,8 +65,8 @@ export class TrafficLedger {
       if (!e) seen.set(id, (e = { domain: s.domain, stream: s.stream, flow: [], bandwidth: [] }));
       return e;
     };
-    for (const s of w.flow ?? []) entry(s).flow.push(...s.points);
-    for (const s of w.bandwidth ?? []) entry(s).bandwidth.push(...s.points);
+    for (const s of w.flow ?? []) addOnce(entry(s).flow, s.points);
+    for (const s of w.bandwidth ?? []) addOnce(entry(s).bandwidth, s.points);
 
     let added = 0;
     for (const [id, e] of seen) {
@@ -137,3 +137,8 @@ export class TrafficLedger {
 }
 
 const zeroSlice = (endMs: number): LatestSlice => ({ endMs, flowHundredths: 0, bandwidthHundredths: 0, online: 0 });
+
+/** A slice that an answer repeats (the stream listed twice, or the slice twice) is taken once: the first. */
+function addOnce(list: SlicePoint[], points: readonly SlicePoint[]): void {
+  for (const p of points) if (!list.some((q) => q.endMs === p.endMs)) list.push(p);
+}

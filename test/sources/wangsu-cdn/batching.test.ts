@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/sim/manual-clock.js';
-import { planBatches } from '../../../src/sources/wangsu-cdn/batching.js';
+import { asksFor, planBatches } from '../../../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/client.js';
 import { apiKeyAuth, buildSource, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
 import { runScrapes, settle } from '../../../src/sim/drive.js';
@@ -10,6 +10,14 @@ const LIMITS = { maxGroups: 20, maxStreams: 2000 };
 const streams = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) => `live/${prefix}${i}`);
 
 describe('wangsu batching', () => {
+  it('knows what a request asked for, so answers about anything else are dropped', () => {
+    const [batch] = planBatches([{ domain: 'all.example' }, { domain: 'some.example', streams: ['live/a', 'live/b'] }], LIMITS);
+    assert.equal(asksFor(batch!, 'all.example', 'live/anything'), true);
+    assert.equal(asksFor(batch!, 'some.example', 'live/a'), true);
+    assert.equal(asksFor(batch!, 'some.example', 'live/c'), false, 'a stream the request did not list');
+    assert.equal(asksFor(batch!, 'other.example', 'live/a'), false, 'a domain the request did not name');
+  });
+
   it('puts at most 20 domain groups in a request', () => {
     const batches = planBatches(
       Array.from({ length: 45 }, (_, i) => ({ domain: `d${i}.example` })),

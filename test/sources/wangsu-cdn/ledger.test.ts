@@ -30,6 +30,15 @@ describe('wangsu traffic counter: the per-stream cursor', () => {
     assert.equal(st.latest.flowHundredths, 500);
   });
 
+  it('counts a slice once when one answer repeats it, or repeats the whole stream', () => {
+    const ledger = new TrafficLedger(T0);
+    const s = flow('s', { 1: 100, 2: 200 });
+    const repeated = { ...s, points: [...s.points, ...flow('s', { 2: 700 }).points] };
+    ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [repeated, s, s], bandwidth: undefined });
+    assert.equal(ledger.get('a.example', 's')!.countedHundredths, 300);
+    assert.equal(ledger.get('a.example', 's')!.latest.flowHundredths, 200);
+  });
+
   it('never counts slices ending at or before the baseline (they may belong to the previous process)', () => {
     const ledger = new TrafficLedger(T0);
     ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [flow('s', { [-5]: 50, 0: 70, 1: 100, 2: 200 })], bandwidth: undefined });
