@@ -5,7 +5,7 @@ import { accountLimits } from '../../schema.js';
 import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { UniqueSecondGate } from './auth.js';
-import { planBatches, type Batch, type DomainPlan } from './batching.js';
+import { batchCovers, planBatches, type Batch, type DomainPlan } from './batching.js';
 import { createSigner, WangsuClient, type DataType, type StreamSeries } from './client.js';
 import { intervalMs, type WangsuConfig } from './config.js';
 import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
@@ -130,8 +130,9 @@ export class WangsuSource implements Source {
     if (!c.data_types.includes(dataType)) return undefined;
     // Online users ride on one request: the bandwidth one when both types are read.
     const online = c.online_users && (dataType === 'bandwidth' || !c.data_types.includes('bandwidth'));
+    const covers = batchCovers(batch);
     try {
-      return await this.client.detail(
+      const series = await this.client.detail(
         {
           fromMs,
           toMs,
@@ -144,6 +145,8 @@ export class WangsuSource implements Source {
         },
         ctx,
       );
+      // An answer about a stream another batch owns would make two keys export it.
+      return series.filter((s) => covers(s.domain, s.stream));
     } catch (err) {
       if (err instanceof UpstreamError && err.code === TOO_MANY_STREAMS_CODE) this.flagBigDomains(batch);
       throw err;
