@@ -3,6 +3,7 @@
 // change and served, with its gzip, from cache on every scrape.
 import { promisify } from 'node:util';
 import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+import { wellFormed } from './labels.js';
 import type { FamilySpec, Sample } from './source.js';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -31,11 +32,20 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export interface RenderedKey {
   readonly families: Map<string, { spec: FamilySpec; lines: string[] }>;
   readonly series: number;
+  /** Samples dropped because an earlier sample of the key rendered to the same series. */
+  readonly duplicates: number;
 }
 
-/** Renders one key's samples. Invalid names are a source bug: thrown, so the refresh fails loudly. */
+/**
+ * Renders one key's samples. Invalid names are a source bug: thrown, so the
+ * refresh fails loudly. A sample whose series (name and labels, as rendered)
+ * was already rendered is dropped and counted: Prometheus rejects a whole page
+ * that repeats a series. Label values are made well-formed here too, since
+ * UTF-8 encoding would otherwise merge distinct values after the check.
+ */
 export function renderKey(samples: readonly Sample[]): RenderedKey {
   const families = new Map<string, { spec: FamilySpec; lines: string[] }>();
+  const seen = new Set<string>();
   for (const s of samples) {
     let fam = families.get(s.family.name);
     if (!fam) {
@@ -46,11 +56,15 @@ export function renderKey(samples: readonly Sample[]): RenderedKey {
     let labels = '';
     for (const name in s.labels) {
       if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(name)}`);
-      labels += `${labels ? ',' : ''}${name}="${escapeLabelValue(s.labels[name]!)}"`;
+      labels += `${labels ? ',' : ''}${name}="${escapeLabelValue(wellFormed(s.labels[name]!))}"`;
     }
-    fam.lines.push(`${s.family.name}${labels ? `{${labels}}` : ''} ${formatValue(s.value)}`);
+    // A family's samples come from one object literal in a source, so label order is stable within it.
+    const series = labels ? `${s.family.name}{${labels}}` : s.family.name;
+    if (seen.has(series)) continue;
+    seen.add(series);
+    fam.lines.push(`${series} ${formatValue(s.value)}`);
   }
-  return { families, series: samples.length };
+  return { families, series: seen.size, duplicates: samples.length - seen.size };
 }
 
 export interface AssembledSource {

@@ -82,6 +82,7 @@ export class SourceRunner {
     createSource: (relistKeys: () => void) => Source,
   ) {
     deps.metrics.seriesDropped.inc({ source: settings.name }, 0);
+    deps.metrics.seriesDuplicate.inc({ source: settings.name }, 0);
     this.source = createSource(() => this.relistKeys());
   }
 
@@ -195,6 +196,10 @@ export class SourceRunner {
         const samples = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? 0 });
         if (this.keys.get(key) !== st) return; // the key left the list meanwhile
         st.rendered = renderKey(samples);
+        if (st.rendered.duplicates > 0) {
+          metrics.seriesDuplicate.inc({ source: this.settings.name }, st.rendered.duplicates);
+          this.deps.logger.warn({ source: this.settings.name, key, duplicates: st.rendered.duplicates }, 'samples repeating a series of their key dropped');
+        }
         this.dirty = true;
         this.succeeded(st);
         metrics.lastRefreshSuccess.set({ source: this.settings.name }, clock.now() / 1000);

@@ -18,6 +18,7 @@ export class SelfMetrics {
   readonly apiThrottled: Counter<'source' | 'api'>;
   readonly series: Gauge<'source'>;
   readonly seriesDropped: Counter<'source'>;
+  readonly seriesDuplicate: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
   private statusOf: () => readonly SourceStatus[] = () => [];
@@ -83,6 +84,12 @@ export class SelfMetrics {
     this.seriesDropped = new Counter({
       name: `${PREFIX}series_dropped_total`,
       help: 'Series dropped by the max_series cap, counted each time the exposition is rebuilt.',
+      labelNames: ['source'],
+      registers,
+    });
+    this.seriesDuplicate = new Counter({
+      name: `${PREFIX}series_duplicate_total`,
+      help: 'Samples dropped because their key already rendered the same series (name and labels), counted each time a key is rendered.',
       labelNames: ['source'],
       registers,
     });

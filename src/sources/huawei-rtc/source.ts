@@ -1,5 +1,6 @@
 // The huawei_rtc source: one key per room, the latest point of every
 // (uid, peerid, mid) series of the room, converted to base units.
+import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
 import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
 import { HuaweiRtcClient, type QosEntry } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
@@ -7,9 +8,6 @@ import { buildMidFamilies, convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN
 
 type App = HuaweiRtcConfig['apps'][number];
 
-// app ids and room ids never contain control characters.
-const SEP = '\u001f';
-const keyOf = (appId: string, roomId: string) => `${appId}${SEP}${roomId}`;
 const DAY = 86_400_000;
 
 export class HuaweiRtcSource implements Source {
@@ -26,7 +24,7 @@ export class HuaweiRtcSource implements Source {
     this.keyListIntervalMs = cfg.apps.some((a) => !a.rooms) ? cfg.discovery_interval : DAY;
     this.client = new HuaweiRtcClient(cfg, deps);
     this.families = buildMidFamilies(cfg.units);
-    this.apps = new Map(cfg.apps.map((a) => [a.app_id, a]));
+    this.apps = new Map(cfg.apps.map((a) => [wellFormed(a.app_id), a]));
   }
 
   describe(): string {
@@ -35,19 +33,22 @@ export class HuaweiRtcSource implements Source {
   }
 
   async listKeys(ctx: RefreshContext): Promise<string[]> {
-    const keys: string[] = [];
-    for (const app of this.cfg.apps) {
+    // A set: room ids that differ only in a lone surrogate are one room on the page.
+    // Querying by the well-formed id loses nothing: URL query strings already carry U+FFFD for them.
+    const keys = new Set<string>();
+    for (const [appId, app] of this.apps) {
       const rooms = app.rooms ?? (await this.client.listRunningRooms(app.app_id, ctx));
       for (const room of rooms) {
-        const key = keyOf(app.app_id, room);
-        if (this.deps.shard.owns(key)) keys.push(key);
+        const roomId = wellFormed(room);
+        // Shards hash the join the keys were before they became tuples, so an upgrade moves no room between replicas.
+        if (this.deps.shard.owns(`${appId}\u001f${roomId}`)) keys.add(tupleKey(appId, roomId));
       }
     }
-    return keys;
+    return [...keys];
   }
 
   async refresh(key: string, ctx: RefreshContext): Promise<Sample[]> {
-    const [appId, roomId] = key.split(SEP) as [string, string];
+    const [appId, roomId] = fromTupleKey(key) as [string, string];
     const app = this.apps.get(appId)!;
     const { entries, truncated } = await this.client.qosDetails(app, roomId, ctx);
     if (truncated) {
@@ -59,26 +60,33 @@ export class HuaweiRtcSource implements Source {
     return this.toSamples(appId, roomId, entries);
   }
 
-  /** Latest point per (uid, peerid, mid), converted; plus the room's freshness gauges. */
+  /**
+   * Latest point per (uid, peerid, mid), converted; plus the room's freshness
+   * gauges. Every series carries the key's (app_id, room_id), so two keys never
+   * render the same series.
+   */
   private toSamples(appId: string, roomId: string, entries: QosEntry[]): Sample[] {
-    const latest = new Map<string, { entry: QosEntry; time: number; value: number }>();
+    const latest = new Map<string, { uid: string; peerid: string; mid: string; time: number; value: number }>();
     for (const entry of entries) {
+      const uid = wellFormed(entry.uid);
+      const peerid = wellFormed(entry.peerid);
+      const mid = wellFormed(entry.mid);
+      const id = tupleKey(uid, peerid, mid);
       for (const point of entry.data ?? []) {
         const time = Date.parse(point.time);
         if (point.value === null || !Number.isFinite(time)) continue;
-        const id = `${entry.uid}${SEP}${entry.peerid}${SEP}${entry.mid}`;
         const seen = latest.get(id);
-        if (!seen || time > seen.time) latest.set(id, { entry, time, value: point.value });
+        if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
       }
     }
     const samples: Sample[] = [];
     let newest = 0;
-    for (const { entry, time, value } of latest.values()) {
+    for (const { uid, peerid, mid, time, value } of latest.values()) {
       newest = Math.max(newest, time);
-      const labels = { app_id: appId, room_id: roomId, uid: entry.uid, peerid: entry.peerid };
-      const known = this.families.get(entry.mid);
+      const labels = { app_id: appId, room_id: roomId, uid, peerid };
+      const known = this.families.get(mid);
       if (known) samples.push({ family: known.spec, labels, value: convert(value, known.factor) });
-      else samples.push({ family: UNKNOWN_MID_FAMILY, labels: { ...labels, mid: entry.mid }, value });
+      else samples.push({ family: UNKNOWN_MID_FAMILY, labels: { ...labels, mid }, value });
     }
     const room = { app_id: appId, room_id: roomId };
     if (newest > 0) samples.push({ family: ROOM_LAST_SAMPLE, labels: room, value: newest / 1000 });

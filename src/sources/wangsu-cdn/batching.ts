@@ -3,6 +3,7 @@
 // per domain per request, each domain at most once per request (the stream
 // limit is per domain), and one `keyword` per request (it is a request field).
 import { createHash } from 'node:crypto';
+import { wellFormed } from '../../labels.js';
 import type { DomainGroup } from './client.js';
 
 /** What is known of one configured domain when batches are planned. */
@@ -51,14 +52,26 @@ export function planBatches(domains: readonly DomainPlan[], limits: BatchLimits)
 /** One group for "all streams", else chunks of at most `maxStreams`. */
 function splitDomain(plan: DomainPlan, maxStreams: number): DomainGroup[] {
   if (plan.streams === undefined) return [{ domain: plan.domain }];
-  const unique = [...new Set(plan.streams)];
+  // Well-formed, as answers are: a configured name and the answered one must agree.
+  const unique = [...new Set(plan.streams.map(wellFormed))];
   const groups: DomainGroup[] = [];
   for (let i = 0; i < unique.length; i += maxStreams) groups.push({ domain: plan.domain, streams: unique.slice(i, i + maxStreams) });
   return groups;
 }
 
 /**
- * Domain names, plus a content hash when streams are listed or a keyword is
+ * Whether an answered (domain, stream) is one the batch asked for. Each stream
+ * belongs to one batch (a domain is whole in one batch or split into disjoint
+ * stream lists), so keeping only these means no two batches export a stream.
+ */
+export function batchCovers(batch: Batch): (domain: string, stream: string) => boolean {
+  const wanted = new Map<string, ReadonlySet<string> | undefined>();
+  for (const g of batch.groups) wanted.set(g.domain, g.streams && new Set(g.streams));
+  return (domain, stream) => wanted.has(domain) && (wanted.get(domain)?.has(stream) ?? true);
+}
+
+/**
+ * Domain names (config allows no ',' or '#' in them), plus a content hash when streams are listed or a keyword is
  * set: a batch whose streams change is a new key, so its counters start from
  * the per-stream cursors rather than from a watermark that never covered them.
  */
@@ -70,9 +83,4 @@ function batchKey(groups: readonly DomainGroup[], keyword: string | undefined): 
     .digest('hex')
     .slice(0, 10);
   return `${names}#${hash}`;
-}
-
-/** Whether the batch's request asked for this stream: an answer about anything else is not trusted. */
-export function asksFor(batch: Batch, domain: string, stream: string): boolean {
-  return batch.groups.some((g) => g.domain === domain && (g.streams === undefined || g.streams.includes(stream)));
 }

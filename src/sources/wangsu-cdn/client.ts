@@ -3,6 +3,7 @@
 // them; every answer goes through classification and a zod schema.
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
+import { wellFormed } from '../../labels.js';
 import type { UpstreamApi, UpstreamRequest } from '../../upstream/api.js';
 import { httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
 import type { WangsuAuthConfig } from './config.js';
@@ -129,7 +130,7 @@ export class WangsuClient {
       (res) => {
         const parsed = streamListSchema.parse(JSON.parse(res.body));
         const streams = new Set<string>();
-        for (const entry of parsed.result ?? []) if (entry.domain === domain) for (const s of entry.streamList ?? []) streams.add(s);
+        for (const entry of parsed.result ?? []) if (entry.domain === domain) for (const s of entry.streamList ?? []) streams.add(wellFormed(s));
         return [...streams].sort();
       },
       call,
@@ -157,7 +158,8 @@ export class WangsuClient {
           if (endMs === undefined) throw new Error(`slice time ${JSON.stringify(item.timestamp)} is not "yyyy-MM-dd HH:mm"`);
           points.push({ endMs, hundredths: toHundredths(item.value), online: item.onlineUser });
         }
-        out.push({ domain: d.domain, stream: s.stream, points });
+        // Well-formed here, so the ledger keys a stream by the name its labels will show.
+        out.push({ domain: wellFormed(d.domain), stream: wellFormed(s.stream), points });
       }
     }
     return out;

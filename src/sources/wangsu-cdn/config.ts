@@ -99,6 +99,12 @@ export function checkWangsuConfig(c: ParsedWangsuConfig, ctx: z.core.$Refinement
   if (c.delay < 60_000) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'must be at least 1m (dateTo must lie in the past)' });
   if (c.max_catch_up > 86_400_000) ctx.addIssue({ code: 'custom', path: ['max_catch_up'], message: 'at most 1d' });
   if (c.stream_list_lookback > 3 * 86_400_000) ctx.addIssue({ code: 'custom', path: ['stream_list_lookback'], message: 'Wangsu lists at most 3 days' });
+  // A domain in two entries (two keywords) would be in two batches, both exporting its common streams.
+  const seen = new Set<string>();
+  c.domains.forEach((d, i) => {
+    if (seen.has(d.domain)) ctx.addIssue({ code: 'custom', path: ['domains', i, 'domain'], message: `${d.domain} is listed twice; list each domain once` });
+    seen.add(d.domain);
+  });
   if (c.online_users === true && c.data_interval !== '1m')
     ctx.addIssue({ code: 'custom', path: ['online_users'], message: 'online users come with 1m slices only; set data_interval: 1m or online_users: false' });
 }

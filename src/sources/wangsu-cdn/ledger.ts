@@ -12,9 +12,11 @@
 //   before a restart, so they are never counted: a restart loses the slices
 //   between the old process's last window and the new baseline, never counts
 //   one twice.
+import { tupleKey } from '../../labels.js';
 import type { SlicePoint, StreamSeries } from './client.js';
 
-const streamId = (domain: string, stream: string) => `${domain}\u0000${stream}`;
+/** A tuple, not a join: a stream name may hold any character, the separator included. */
+const streamId = (domain: string, stream: string) => tupleKey(domain, stream);
 
 /** The slice the gauges show: the end of the window, zero where Wangsu sent nothing. */
 interface LatestSlice {

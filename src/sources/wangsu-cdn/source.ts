@@ -5,7 +5,7 @@ import { accountLimits } from '../../schema.js';
 import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { UniqueSecondGate } from './auth.js';
-import { asksFor, planBatches, type Batch, type DomainPlan } from './batching.js';
+import { batchCovers, planBatches, type Batch, type DomainPlan } from './batching.js';
 import { createSigner, WangsuClient, type DataType, type StreamSeries } from './client.js';
 import { intervalMs, type WangsuConfig } from './config.js';
 import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
@@ -130,6 +130,7 @@ export class WangsuSource implements Source {
     if (!c.data_types.includes(dataType)) return undefined;
     // Online users ride on one request: the bandwidth one when both types are read.
     const online = c.online_users && (dataType === 'bandwidth' || !c.data_types.includes('bandwidth'));
+    const covers = batchCovers(batch);
     try {
       const series = await this.client.detail(
         {
@@ -144,7 +145,8 @@ export class WangsuSource implements Source {
         },
         ctx,
       );
-      return this.onlyAsked(batch, dataType, series);
+      // An answer about a stream another batch owns would make two keys export it.
+      return this.onlyAsked(dataType, series, covers);
     } catch (err) {
       if (err instanceof UpstreamError && err.code === TOO_MANY_STREAMS_CODE) this.flagBigDomains(batch);
       throw err;
@@ -152,10 +154,10 @@ export class WangsuSource implements Source {
   }
 
   /** Drops (and logs) series of domains or streams the request did not ask for: they are never exported. */
-  private onlyAsked(batch: Batch, dataType: DataType, series: StreamSeries[]): StreamSeries[] {
-    const asked = series.filter((s) => asksFor(batch, s.domain, s.stream));
+  private onlyAsked(dataType: DataType, series: StreamSeries[], covers: (domain: string, stream: string) => boolean): StreamSeries[] {
+    const asked = series.filter((s) => covers(s.domain, s.stream));
     if (asked.length < series.length) {
-      const ignored = series.filter((s) => !asksFor(batch, s.domain, s.stream));
+      const ignored = series.filter((s) => !covers(s.domain, s.stream));
       this.deps.logger.warn(
         { data_type: dataType, ignored: ignored.length, examples: ignored.slice(0, 3).map((s) => `${s.domain}/${s.stream}`) },
         'Wangsu answered with domains or streams the request did not ask for; ignored',

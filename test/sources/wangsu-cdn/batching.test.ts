@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/sim/manual-clock.js';
-import { asksFor, planBatches } from '../../../src/sources/wangsu-cdn/batching.js';
+import { batchCovers, planBatches } from '../../../src/sources/wangsu-cdn/batching.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/client.js';
 import { apiKeyAuth, buildSource, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
 import { runScrapes, settle } from '../../../src/sim/drive.js';
@@ -12,10 +12,11 @@ const streams = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) =>
 describe('wangsu batching', () => {
   it('knows what a request asked for, so answers about anything else are dropped', () => {
     const [batch] = planBatches([{ domain: 'all.example' }, { domain: 'some.example', streams: ['live/a', 'live/b'] }], LIMITS);
-    assert.equal(asksFor(batch!, 'all.example', 'live/anything'), true);
-    assert.equal(asksFor(batch!, 'some.example', 'live/a'), true);
-    assert.equal(asksFor(batch!, 'some.example', 'live/c'), false, 'a stream the request did not list');
-    assert.equal(asksFor(batch!, 'other.example', 'live/a'), false, 'a domain the request did not name');
+    const covers = batchCovers(batch!);
+    assert.equal(covers('all.example', 'live/anything'), true);
+    assert.equal(covers('some.example', 'live/a'), true);
+    assert.equal(covers('some.example', 'live/c'), false, 'a stream the request did not list');
+    assert.equal(covers('other.example', 'live/a'), false, 'a domain the request did not name');
   });
 
   it('puts at most 20 domain groups in a request', () => {
