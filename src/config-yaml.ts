@@ -1,7 +1,7 @@
 // YAML text → plain values, refusing what would crash or exhaust the loader:
 // syntax errors, aliases that contain themselves, alias expansion bombs, and
 // nesting deeper than any real config. Every refusal names its line.
-import { isCollection, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { isCollection, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from './config-error.js';
 
 /** Alias expansions allowed: enough to share a block or two, far from a billion laughs. */
@@ -27,7 +27,9 @@ export function parseYaml(text: string, name: string): unknown {
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
         // The parser reports a too deeply nested document as a stack overflow; say what it means.
-        const what = /call stack/i.test(e.message) ? `nesting deeper than ${MAX_DEPTH} levels` : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        const what = /call stack/i.test(e.message)
+          ? `nesting deeper than ${MAX_DEPTH} levels`
+          : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
         return `${name}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${what}; fix the file there`;
       }),
     );
@@ -39,7 +41,7 @@ export function parseYaml(text: string, name: string): unknown {
     Alias(_key, node, path) {
       firstAlias ??= node.range?.[0];
       const target = node.resolve(doc);
-      if (target !== undefined && path.includes(target as Node)) {
+      if (target !== undefined && path.includes(target)) {
         problems.push(`${at(node.range?.[0])}: alias *${node.source} refers to a value that contains it; write the value out instead`);
         return visit.BREAK;
       }

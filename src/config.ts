@@ -89,7 +89,9 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   if (![...sources.values()].some((c) => c.enabled)) {
     // An exporter with nothing to export would look healthy and page nobody.
     const names = opts.sources.map((d) => `${d.name}:`).join(' or ');
-    throw new ConfigError([`${name}: no source is enabled; enable at least one source: add a ${names} block (see config.example.yaml) or set its enabled: true`]);
+    throw new ConfigError([
+      `${name}: no source is enabled; enable at least one source: add a ${names} block (see config.example.yaml) or set its enabled: true`,
+    ]);
   }
   const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
   return { config: { ...core, sources }, secrets: collectSecrets(parsed) };
