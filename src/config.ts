@@ -1,30 +1,31 @@
 // Config loading, in a fixed order: YAML → ${VAR} substitution in strings →
-// *_file secrets → strict zod schema. Every error names the key and the fix.
-import { readFileSync } from 'node:fs';
+// *_file secrets → strict zod schema → rules across sections. Every error
+// names the key or line and the fix; no input makes it throw anything else.
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { durationDefault, Secret, type SourceCommon } from './schema.js';
+import { ConfigError } from './config-error.js';
+import { CONFIG_FILE_MAX_BYTES, FileRefused, readRegularFile, VALUE_FILE_MAX_BYTES } from './config-file.js';
+import { MAX_DEPTH, parseYaml } from './config-yaml.js';
+import { durationDefault, durationOrZero, isSecretPath, Secret, type SourceCommon } from './schema.js';
 import type { SourceDefinition } from './source.js';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 const coreShape = {
   refresh: z
     .strictObject({
       /** Freshness of a key's data unless its source sets refresh_interval. */
-      interval: durationDefault('60s'),
+      interval: durationOrZero.default(60_000),
       /** Longest a scrape waits for refreshes before serving the last good data. */
       max_scrape_wait: durationDefault('10s'),
       backoff_initial: durationDefault('10s'),
       backoff_max: durationDefault('5m'),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((r) => r.backoff_initial <= r.backoff_max, {
+      message: 'must not exceed refresh.backoff_max; lower it or raise backoff_max',
+      path: ['backoff_initial'],
+    }),
   /** Longest graceful shutdown waits for in-flight scrapes. */
   shutdown_timeout: durationDefault('10s'),
 };
@@ -45,9 +46,10 @@ export interface LoadedConfig {
 export function loadConfigFile(path: string, sources: readonly SourceDefinition[], env = process.env): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, CONFIG_FILE_MAX_BYTES);
   } catch (err) {
-    throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); check --config.file`]);
+    if (!(err instanceof FileRefused)) throw err;
+    throw new ConfigError([`${path}: cannot read the config file (${err.message}); check --config.file`]);
   }
   return parseConfig(text, { sources, env, name: path, baseDir: dirname(resolve(path)) });
 }
@@ -63,31 +65,34 @@ export interface ParseOptions {
 
 export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const name = opts.name ?? 'config';
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${name}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; fix the file there`;
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = parseYaml(text, name) ?? {};
   if (!isObject(raw)) throw new ConfigError([`${name}: the top level must be a mapping of keys, not ${describe(raw)}`]);
-
-  const problems: string[] = [];
-  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems });
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const schema = z.strictObject({
     ...coreShape,
     ...Object.fromEntries(opts.sources.map((d) => [d.name, d.schema.optional()])),
   });
+  const problems: string[] = [];
+  const resolved = resolveValues(raw, [], {
+    env: opts.env ?? process.env,
+    baseDir: opts.baseDir ?? process.cwd(),
+    problems,
+    isSecret: (path) => isSecretPath(schema, path),
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+
   const result = schema.safeParse(resolved, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.flatMap(formatIssue));
   const parsed = result.data as Record<string, unknown>;
   const sources = new Map<string, SourceCommon>();
   for (const d of opts.sources) if (parsed[d.name] !== undefined) sources.set(d.name, parsed[d.name] as SourceCommon);
+  if (![...sources.values()].some((c) => c.enabled)) {
+    // An exporter with nothing to export would look healthy and page nobody.
+    const names = opts.sources.map((d) => `${d.name}:`).join(' or ');
+    throw new ConfigError([
+      `${name}: no source is enabled; enable at least one source: add a ${names} block (see config.example.yaml) or set its enabled: true`,
+    ]);
+  }
   const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
   return { config: { ...core, sources }, secrets: collectSecrets(parsed) };
 }
@@ -104,16 +109,31 @@ interface ResolveContext {
   env: NodeJS.ProcessEnv;
   baseDir: string;
   problems: string[];
+  /** Whether the schema marks this path secret(): no default is suggested for it. */
+  isSecret: (path: string[]) => boolean;
 }
+
+/** Keys that would reach an object's prototype (or look like they do) in JavaScript. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Substitutes ${VAR} in strings and reads *_file keys, depth first. */
 function resolveValues(value: unknown, path: string[], ctx: ResolveContext): unknown {
   if (typeof value === 'string') return substitute(value, path, ctx);
+  if (path.length > MAX_DEPTH && typeof value === 'object' && value !== null) {
+    // Aliases can nest what the YAML check saw as shallow.
+    ctx.problems.push(`${path.join('.')}: nested deeper than ${MAX_DEPTH} levels; flatten the file`);
+    return undefined;
+  }
   if (Array.isArray(value)) return value.map((v, i) => resolveValues(v, [...path, String(i)], ctx));
   if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  // No prototype: whatever the keys, nothing reaches Object.prototype.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, v] of Object.entries(value)) {
     const here = [...path, key];
+    if (FORBIDDEN_KEYS.has(key)) {
+      ctx.problems.push(`${here.join('.')}: "${key}" is not allowed as a key; remove it`);
+      continue;
+    }
     const resolvedValue = resolveValues(v, here, ctx);
     if (key.endsWith('_file') && typeof resolvedValue === 'string') {
       const target = key.slice(0, -'_file'.length);
@@ -133,11 +153,12 @@ function resolveValues(value: unknown, path: string[], ctx: ResolveContext): unk
 function readValueFile(file: string, path: string[], ctx: ResolveContext): string | undefined {
   try {
     // Trailing newlines are what editors and `echo` leave behind, never part of a credential.
-    const content = readFileSync(resolve(ctx.baseDir, file), 'utf8').replace(/[\r\n]+$/, '');
+    const content = readRegularFile(resolve(ctx.baseDir, file), VALUE_FILE_MAX_BYTES).replace(/[\r\n]+$/, '');
     if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the value in it`);
     return content;
   } catch (err) {
-    ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); create it or fix the path`);
+    if (!(err instanceof FileRefused)) throw err;
+    ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${err.message}); create it or fix the path`);
     return undefined;
   }
 }
@@ -150,7 +171,9 @@ function substitute(text: string, path: string[], ctx: ResolveContext): string {
     const v = ctx.env[name!];
     if (v !== undefined && v !== '') return v;
     if (fallback !== undefined) return fallback;
-    ctx.problems.push(`${path.join('.')}: environment variable ${name} is not set; set it, or write \${${name}:-default}`);
+    // A credential has no sensible default: never suggest one for a secret() key.
+    const fix = ctx.isSecret(path) ? 'set it (or use the same key with _file and a path)' : `set it, or write \${${name}:-default}`;
+    ctx.problems.push(`${path.join('.')}: environment variable ${name} is not set; ${fix}`);
     return '';
   });
 }

@@ -11,6 +11,7 @@ import { sources } from './sources/index.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+const MAX_PROBLEMS_SHOWN = 50;
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -64,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) console.error(`config error: ${p}`);
+    // A hostile file can hold thousands of problems; the first ones are enough to act on.
+    for (const p of err.problems.slice(0, MAX_PROBLEMS_SHOWN)) console.error(`config error: ${p}`);
+    if (err.problems.length > MAX_PROBLEMS_SHOWN) console.error(`config error: … and ${err.problems.length - MAX_PROBLEMS_SHOWN} more problems`);
     return EXIT_USAGE;
   }
   if (flags.configCheck) {

@@ -6,6 +6,9 @@ import type { AccountLimits } from './upstream/account.js';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(?:(\d+)(ms|s|m|h|d))+$/;
 
+/** The longest delay Node's timers hold: a longer one fires after 1 ms instead. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** Parses a Prometheus-style duration ("90s", "1m30s", "500ms") into milliseconds. */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION.test(text)) return undefined;
@@ -14,18 +17,43 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-/** A duration in config, given as "30s", "5m", "1h30m"; typed as milliseconds. */
-const duration = z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/**
+ * A duration in config, given as "30s", "5m", "1h30m"; typed as milliseconds.
+ * At most MAX_DURATION_MS (about 24.8 days), so every value fits a timer;
+ * zero only where `allowZero` says it means something.
+ */
+function durationSchema(allowZero: boolean) {
+  return z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is longer than the 24d20h31m23s647ms a timer can hold; write at most "24d"` });
+      return z.NEVER;
+    }
+    if (ms === 0 && !allowZero) {
+      ctx.addIssue({ code: 'custom', message: `must be longer than 0; write a duration such as "30s"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
 
-/** A duration with its default written the same way, e.g. durationDefault('60s'). */
+/** A positive duration. */
+const duration = durationSchema(false);
+/** A duration where 0 means "always", e.g. a freshness interval: every scrape refreshes. */
+export const durationOrZero = durationSchema(true);
+
+/** A positive duration with its default written the same way, e.g. durationDefault('60s'). */
 export const durationDefault = (text: string) => duration.default(parseDuration(text)!);
+
+/** An API endpoint: the clients speak HTTP only, so file:, ftp: or a bare host are refused here. */
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL such as https://api.example.com' });
+
+/** An endpoint with its default, e.g. httpUrlDefault('https://api.example.com'). */
+export const httpUrlDefault = (url: string) => httpUrl.default(url);
 
 /**
  * A credential from the config. It prints as [REDACTED] however it is logged
@@ -63,7 +91,7 @@ export const sourceCommon = {
   /** Upper bound on the series this source exposes; the excess is dropped and counted. */
   max_series: z.number().int().positive().default(200_000),
   /** How long a refreshed key's data is fresh before a scrape refreshes it again (default: refresh.interval). */
-  refresh_interval: duration.optional(),
+  refresh_interval: durationOrZero.optional(),
 };
 
 export interface SourceCommon {
@@ -119,4 +147,39 @@ export function accountLimits(b: BudgetConfig): AccountLimits {
     throttlePauseMinMs: b.throttle_pause_min,
     throttlePauseMaxMs: b.throttle_pause_max,
   };
+}
+
+/**
+ * Whether `path` in data checked by `schema` lands on a secret() value. Lets
+ * messages written before the schema runs (an unset ${VAR}) avoid suggesting a
+ * default for a credential.
+ */
+export function isSecretPath(schema: z.core.$ZodType, path: readonly string[]): boolean {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (schema === secret) return path.length === 0;
+  switch (def.type) {
+    case 'optional':
+    case 'default':
+    case 'prefault':
+    case 'nullable':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+      return isSecretPath(def.innerType as z.core.$ZodType, path);
+    case 'pipe':
+      return isSecretPath(def.in as z.core.$ZodType, path);
+    case 'union':
+      return (def.options as z.core.$ZodType[]).some((o) => isSecretPath(o, path));
+    case 'object': {
+      const shape = def.shape as Record<string, z.core.$ZodType>;
+      const [head, ...rest] = path;
+      return head !== undefined && Object.hasOwn(shape, head) && isSecretPath(shape[head]!, rest);
+    }
+    case 'array':
+      return path.length > 0 && isSecretPath(def.element as z.core.$ZodType, path.slice(1));
+    case 'record':
+      return path.length > 0 && isSecretPath(def.valueType as z.core.$ZodType, path.slice(1));
+    default:
+      return false;
+  }
 }

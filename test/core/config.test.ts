@@ -62,7 +62,10 @@ describe('config', () => {
   });
 
   it('names the key and the variable when an environment variable is missing', () => {
-    assert.deepEqual(problems(VALID), ['demo_cdn.auth.api_key: environment variable DEMO_API_KEY is not set; set it, or write ${DEMO_API_KEY:-default}']);
+    assert.deepEqual(problems(VALID.replace('username: user', 'username: ${DEMO_USER}')), [
+      'demo_cdn.auth.username: environment variable DEMO_USER is not set; set it, or write ${DEMO_USER:-default}',
+      'demo_cdn.auth.api_key: environment variable DEMO_API_KEY is not set; set it (or use the same key with _file and a path)',
+    ]);
   });
 
   it('uses ${VAR:-default} when the variable is unset, and $$ for a literal dollar', () => {

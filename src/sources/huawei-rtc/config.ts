@@ -1,11 +1,11 @@
 // huawei_rtc: config schema. Defaults follow the vendor's documented limits.
 import { z } from 'zod';
-import { budgetSchema, durationDefault, secret } from '../../schema.js';
+import { budgetSchema, durationDefault, httpUrlDefault, secret } from '../../schema.js';
 import { MID_TABLE, UPSTREAM_UNITS } from './families.js';
 
 const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
 const iam = z.strictObject({
-  endpoint: z.url().default('https://iam.myhuaweicloud.com'),
+  endpoint: httpUrlDefault('https://iam.myhuaweicloud.com'),
   /** The account (domain) name. */
   domain: z.string().min(1),
   user: z.string().min(1),
@@ -32,7 +32,7 @@ const app = z.strictObject({
 });
 
 export const huaweiRtcConfig = z.strictObject({
-  endpoint: z.url().default('https://rtc-api.myhuaweicloud.com'),
+  endpoint: httpUrlDefault('https://rtc-api.myhuaweicloud.com'),
   project_id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a project id has letters, digits, _ and - only'),
   auth,
   apps: z.array(app).min(1),

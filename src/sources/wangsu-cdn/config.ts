@@ -1,7 +1,7 @@
 // The `wangsu_cdn:` config block: strict, every default documented here and in
 // config.example.yaml. Limits that Wangsu support can raise are configurable.
 import { z } from 'zod';
-import { budgetSchema, durationDefault, secret } from '../../schema.js';
+import { budgetSchema, durationDefault, httpUrlDefault, secret } from '../../schema.js';
 import { parseZoneHeader } from './time.js';
 
 const apiKeyAuth = z.strictObject({
@@ -31,7 +31,7 @@ const domainEntry = z.strictObject({
 
 export const wangsuConfig = z.strictObject({
   /** API host; CDNetworks accounts use https://api.cdnetworks.com. */
-  endpoint: z.url().default('https://open.chinanetcenter.com'),
+  endpoint: httpUrlDefault('https://open.chinanetcenter.com'),
   auth: z.discriminatedUnion('mode', [apiKeyAuth, akskAuth]),
   domains: z.array(domainEntry).min(1),
   /** Sent as X-Time-Zone; dates we send and slice times we read are in this zone. */
