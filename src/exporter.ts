@@ -84,7 +84,14 @@ export class Exporter {
         random,
       },
       (relistKeys) =>
-        definition.create(sourceConfig, { clock, logger: sourceLogger, shard, account: (limits) => new Account(limits, accountDeps), relistKeys }),
+        definition.create(sourceConfig, {
+          clock,
+          logger: sourceLogger,
+          shard,
+          account: (limits) => new Account(limits, accountDeps),
+          relistKeys,
+          dropPoints: (api, reason, count) => this.metrics.pointsDropped.inc({ source: name, api, reason }, count),
+        }),
     );
   }
 

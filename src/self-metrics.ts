@@ -19,6 +19,7 @@ export class SelfMetrics {
   readonly series: Gauge<'source'>;
   readonly seriesDropped: Counter<'source'>;
   readonly seriesDuplicate: Counter<'source'>;
+  readonly pointsDropped: Counter<'source' | 'api' | 'reason'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
   private statusOf: () => readonly SourceStatus[] = () => [];
@@ -91,6 +92,12 @@ export class SelfMetrics {
       name: `${PREFIX}series_duplicate_total`,
       help: 'Samples dropped because their key already rendered the same series (name and labels), counted each time a key is rendered.',
       labelNames: ['source'],
+      registers,
+    });
+    this.pointsDropped = new Counter({
+      name: `${PREFIX}upstream_points_dropped_total`,
+      help: 'Data points of upstream answers dropped as unusable (reason: bad_time, not_finite, out_of_range, no_points …), never exported.',
+      labelNames: ['source', 'api', 'reason'],
       registers,
     });
     this.buildInfo = new Gauge({

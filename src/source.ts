@@ -54,6 +54,8 @@ export interface SourceDeps {
   account(limits: AccountLimits): Account;
   /** Asks for the key list to be read again at the next scrape, not after keyListIntervalMs. */
   relistKeys(): void;
+  /** Counts data points of an API's answer dropped as unusable, by reason; they are never exported. */
+  dropPoints(api: string, reason: string, count: number): void;
 }
 
 /** A running simulator of a source's API and the source config that points at it. */

@@ -21,7 +21,8 @@ const qosPage = z.looseObject({
         data: z.array(z.looseObject({ time: z.string(), value: z.number().nullable() })).nullish(),
       }),
     )
-    .nullish(),
+    // `null` is not an empty room (that is []): an answer without its data is unusable.
+    .optional(),
 });
 export type QosEntry = NonNullable<z.output<typeof qosPage>['data']>[number];
 

@@ -59,6 +59,8 @@ export const PREFIX = 'huaweicloud_rtc_';
 export interface MidFamily {
   spec: FamilySpec;
   factor: number;
+  /** Largest value that makes sense in the base unit (1 for ratios); every base unit starts at 0. */
+  max: number;
 }
 
 /** value × factor, rounded to 15 significant digits so that 13.7 % gives 0.137, not 0.13699999999999998. */
@@ -81,6 +83,7 @@ export function buildMidFamilies(overrides: Readonly<Record<string, UpstreamUnit
         type: 'gauge',
       },
       factor,
+      max: UPSTREAM_UNITS[unit].base === 'ratio' ? 1 : Infinity,
     });
   }
   return out;

@@ -2,6 +2,7 @@
 // (uid, peerid, mid) series of the room, converted to base units.
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
 import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
+import { UpstreamError } from '../../upstream/api.js';
 import { HuaweiRtcClient, type QosEntry } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { buildMidFamilies, convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY, type MidFamily } from './families.js';
@@ -67,18 +68,33 @@ export class HuaweiRtcSource implements Source {
    */
   private toSamples(appId: string, roomId: string, entries: QosEntry[]): Sample[] {
     const latest = new Map<string, { uid: string; peerid: string; mid: string; time: number; value: number }>();
+    const dropped = new Map<string, number>();
+    const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+    let usable = 0;
     for (const entry of entries) {
       const uid = wellFormed(entry.uid);
       const peerid = wellFormed(entry.peerid);
       const mid = wellFormed(entry.mid);
       const id = tupleKey(uid, peerid, mid);
-      for (const point of entry.data ?? []) {
+      if (!entry.data) {
+        drop('no_points');
+        continue;
+      }
+      const known = this.families.get(mid);
+      for (const point of entry.data) {
+        if (point.value === null) continue; // a gap in the series, not an error
         const time = Date.parse(point.time);
-        if (point.value === null || !Number.isFinite(time)) continue;
-        const seen = latest.get(id);
-        if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
+        if (!Number.isFinite(time)) drop('bad_time');
+        else if (!Number.isFinite(point.value)) drop('not_finite');
+        else if (known && (point.value < 0 || convert(point.value, known.factor) > known.max)) drop('out_of_range');
+        else {
+          usable++;
+          const seen = latest.get(id);
+          if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
+        }
       }
     }
+    if (dropped.size > 0) this.reportDropped(appId, roomId, dropped, usable);
     const samples: Sample[] = [];
     let newest = 0;
     for (const { uid, peerid, mid, time, value } of latest.values()) {
@@ -92,5 +108,21 @@ export class HuaweiRtcSource implements Source {
     if (newest > 0) samples.push({ family: ROOM_LAST_SAMPLE, labels: room, value: newest / 1000 });
     samples.push({ family: ROOM_LAST_REFRESH, labels: room, value: this.deps.clock.now() / 1000 });
     return samples;
+  }
+
+  /** Counts and logs unusable points; an answer with nothing usable fails the refresh, keeping the last good data. */
+  private reportDropped(appId: string, roomId: string, dropped: ReadonlyMap<string, number>, usable: number): void {
+    for (const [reason, count] of dropped) this.deps.dropPoints('qos_details', reason, count);
+    const reasons = Object.fromEntries(dropped);
+    if (usable > 0) {
+      this.deps.logger.warn({ app_id: appId, room_id: roomId, dropped: reasons }, 'dropped unusable qos points; exporting the rest');
+      return;
+    }
+    const err = new UpstreamError({
+      outcome: 'invalid_response',
+      message: `no usable qos point in the answer (dropped: ${[...dropped].map(([r, n]) => `${n} ${r}`).join(', ')})`,
+    });
+    err.api = 'qos_details';
+    throw err;
   }
 }

@@ -114,6 +114,54 @@ describe('huawei_rtc errors', () => {
     }
   });
 
+  it('drops and counts unusable points, exports the rest; an answer with nothing usable keeps the last good data with up 0', async () => {
+    // No room listing during the test: each injected answer goes to qos/details.
+    const h = await huaweiSetup({ sim: WORLD, config: { discovery_interval: '1h' } });
+    const dropped = async (reason: string) =>
+      (await h.exporter.metrics.pointsDropped.get()).values.find((v) => v.labels.reason === reason && v.labels.api === 'qos_details')?.value ?? 0;
+    const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    try {
+      await h.clock.advance(30 * 60_000);
+      const good = await h.scrape();
+      const roomId = /room_id="([^"]+)"/.exec(good)![1]!;
+      const now = h.clock.now();
+      const entry = (uid: string, mid: string, data: unknown) => ({ uid, peerid: '0', mid, data });
+      await h.clock.advance(60_000);
+      h.sim.faults.push({
+        answer: {
+          room_id: roomId,
+          data: [
+            entry('u-good', 'ajitter', [{ time: at(now), value: 12 }]),
+            entry('u-time', 'ajitter', [{ time: 'yesterday', value: 12 }]),
+            entry('u-negative', 'ajitter', [{ time: at(now), value: -5 }]),
+            entry('u-loss', 'aloss', [{ time: at(now), value: 250 }]),
+            entry('u-null', 'ajitter', null),
+          ],
+        },
+      });
+      const partial = await h.scrape();
+      assert.match(partial, /huaweicloud_rtc_audio_jitter_seconds\{[^}]*uid="u-good"[^}]*\} 0\.012$/m);
+      assert.doesNotMatch(partial, /u-time|u-negative|u-loss|u-null/);
+      assert.deepEqual([await dropped('bad_time'), await dropped('out_of_range'), await dropped('no_points')], [1, 2, 1]);
+      assert.equal(h.runner.status().up, true);
+
+      await h.clock.advance(60_000);
+      h.sim.faults.push({ answer: { room_id: roomId, data: [entry('u-time', 'ajitter', [{ time: 'yesterday', value: 1 }])] } });
+      const unusable = await h.scrape();
+      assert.equal(h.runner.status().up, false, 'an answer with nothing usable must fail the refresh');
+      assert.match(unusable, /uid="u-good"/, 'the last good data stays');
+      assert.equal(await dropped('bad_time'), 2);
+      assert.match(String(h.log.records().find((r) => r.outcome === 'invalid_response')?.msg), /no usable qos point in the answer \(dropped: 1 bad_time\)/);
+
+      await h.clock.advance(60_000);
+      h.sim.faults.push({ answer: { room_id: roomId, data: null } });
+      await h.scrape();
+      assert.equal(await count(h, 'invalid_response'), 1, '{"data": null} is not an empty room');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('wrong credentials fail as auth_error and are not retried in a loop', async () => {
     const h = await huaweiSetup({ sim: WORLD, config: { auth: { aksk: { access_key: 'SIMULATORACCESSKEY01', secret_key: 'wrong-secret' } } } });
     try {

@@ -26,7 +26,8 @@ export interface SimulatorOptions {
 }
 
 /** Faults injected into the next answers, one per request, first in first out. */
-export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number };
+/** `answer`: a 200 with this JSON body instead of the real one (answers of the right shape but unusable). */
+export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number } | { answer: unknown };
 
 const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -95,7 +96,8 @@ export class HuaweiRtcSimulator {
     if (fault === 'throttle' || !this.limiter.tryAccept(now, [{ key: 'account', max: limit }])) {
       return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
     }
-    if (typeof fault === 'object') await sleep(this.clock, fault.latencyMs);
+    if (typeof fault === 'object' && 'latencyMs' in fault) await sleep(this.clock, fault.latencyMs);
+    if (typeof fault === 'object' && 'answer' in fault) return void res.status(200).json(fault.answer);
     if (fault === 'server_error') return void error(res, 500, 'RTC.00002001', 'Internal error.');
     if (fault === 'malformed') return void res.status(200).type('json').send('{"room_id": "x", "data": [{"uid": ');
     if (fault === 'html') return void res.status(502).type('html').send('<html><body>Bad Gateway</body></html>');
