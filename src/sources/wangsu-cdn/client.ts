@@ -45,7 +45,8 @@ export interface StreamSeries {
   points: SlicePoint[];
 }
 
-const twoDecimals = z.string().regex(/^\d+(\.\d{1,2})?$/, 'expected a decimal string such as "12.34"');
+/** Wangsu prints every value with at most two decimals, never negative. */
+const TWO_DECIMALS = /^\d{1,15}(\.\d{1,2})?$/;
 const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 
 const detailSchema = z.object({
@@ -59,7 +60,8 @@ const detailSchema = z.object({
           .array(
             z.object({
               stream: z.string(),
-              detailList: z.array(z.object({ timestamp: z.string(), value: twoDecimals, onlineUser: count.optional() })).nullish(),
+              // Checked per slice: one bad slice is dropped and counted, not the whole answer.
+              detailList: z.array(z.object({ timestamp: z.unknown(), value: z.unknown(), onlineUser: count.optional() })).nullish(),
             }),
           )
           .nullish(),
@@ -94,6 +96,8 @@ export interface ClientOptions {
   sign: Signer;
   detailApi: UpstreamApi;
   streamListApi: UpstreamApi;
+  /** Told of the slices an answer had that could not be right (by reason), which were dropped. */
+  onDropped(reasons: ReadonlyMap<string, number>): void;
 }
 
 export class WangsuClient {
@@ -150,17 +154,28 @@ export class WangsuClient {
   private parseDetail(text: string): StreamSeries[] {
     const parsed = detailSchema.parse(JSON.parse(text));
     const out: StreamSeries[] = [];
+    const dropped = new Map<string, number>();
+    const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+    let usable = 0;
     for (const d of parsed.data ?? []) {
       for (const s of d.domainOfStreamList ?? []) {
         const points: SlicePoint[] = [];
         for (const item of s.detailList ?? []) {
-          const endMs = parseSliceTime(item.timestamp, this.opts.zoneOffsetMin);
-          if (endMs === undefined) throw new Error(`slice time ${JSON.stringify(item.timestamp)} is not "yyyy-MM-dd HH:mm"`);
-          points.push({ endMs, hundredths: toHundredths(item.value), online: item.onlineUser });
+          const endMs = typeof item.timestamp === 'string' ? parseSliceTime(item.timestamp, this.opts.zoneOffsetMin) : undefined;
+          if (endMs === undefined) drop('bad_time');
+          else if (typeof item.value !== 'string' || !TWO_DECIMALS.test(item.value)) drop('bad_value');
+          else {
+            usable++;
+            points.push({ endMs, hundredths: toHundredths(item.value), online: item.onlineUser });
+          }
         }
         // Well-formed here, so the ledger keys a stream by the name its labels will show.
         out.push({ domain: wellFormed(d.domain), stream: wellFormed(s.stream), points });
       }
+    }
+    if (dropped.size > 0) {
+      this.opts.onDropped(dropped);
+      if (usable === 0) throw new Error(`no usable slice in the answer (dropped: ${[...dropped].map(([r, n]) => `${n} ${r}`).join(', ')})`);
     }
     return out;
   }

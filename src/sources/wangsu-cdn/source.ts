@@ -49,6 +49,10 @@ export class WangsuSource implements Source {
       sign: createSigner(config.auth, deps.clock, secondGate),
       detailApi: api('stream_detail'),
       streamListApi: api('stream_list'),
+      onDropped: (reasons) => {
+        for (const [reason, count] of reasons) deps.dropPoints('stream_detail', reason, count);
+        deps.logger.warn({ dropped: Object.fromEntries(reasons) }, 'dropped Wangsu slices that cannot be right; the rest is used');
+      },
     });
   }
 

@@ -143,16 +143,43 @@ describe('wangsu simulator: every error of the seed', () => {
 });
 
 describe('wangsu client: answers that are not data', () => {
-  async function refreshOnce(fault: Parameters<typeof sim.sim.injectFault>[0]) {
+  async function refreshOnce(fault: Parameters<typeof sim.sim.injectFault>[0], onSource?: (src: ReturnType<typeof buildSource>) => Promise<void>) {
     const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: [{ domain: 'a.example' }], data_types: ['flow'] }, clock, { random: () => 0 });
     try {
       const [key] = await src.source.listKeys({ signal: new AbortController().signal, priority: 0 });
       sim.sim.injectFault(fault);
-      return (await settle(clock, src.source.refresh(key!, { signal: new AbortController().signal, priority: 0 })).catch((e: unknown) => e)) as UpstreamError;
+      const result = (await settle(clock, src.source.refresh(key!, { signal: new AbortController().signal, priority: 0 })).catch(
+        (e: unknown) => e,
+      )) as UpstreamError;
+      await onSource?.(src);
+      return result;
     } finally {
       await src.close();
     }
   }
+
+  it('drops and counts slices that cannot be right, uses the rest; none usable fails the refresh', async () => {
+    const slice = (minutesAgo: number, value: unknown) => ({ timestamp: at(minutesAgo).replace('T', ' ').slice(0, 16), value });
+    const answer = (list: unknown[]) => ({
+      code: '0',
+      message: 'success',
+      data: [{ domain: 'a.example', domainOfStreamList: [{ stream: 'live/s1', detailList: list }] }],
+    });
+    const dropped = async (src: ReturnType<typeof buildSource>, reason: string) =>
+      (await src.metrics.pointsDropped.get()).values.find((v) => v.labels.reason === reason && v.labels.api === 'stream_detail')?.value ?? 0;
+    let counts: number[] = [];
+    const partial = await refreshOnce(
+      { answer: answer([slice(16, '1.50'), slice(17, '-3.00'), slice(18, 'NaN'), slice(19, null), { timestamp: 'yesterday', value: '1.00' }]) },
+      async (src) => {
+        counts = [await dropped(src, 'bad_value'), await dropped(src, 'bad_time')];
+      },
+    );
+    assert.ok(Array.isArray(partial), `a partly bad answer still refreshes: ${String(partial)}`);
+    assert.deepEqual(counts, [3, 1]);
+    const none = await refreshOnce({ answer: answer([{ timestamp: 'yesterday', value: '1.00' }]) });
+    assert.equal(none.outcome, 'invalid_response');
+    assert.match(none.message, /no usable slice in the answer \(dropped: 1 bad_time\)/);
+  });
 
   it('reports an HTML page from a proxy clearly and never parses it', async () => {
     const err = await refreshOnce('html');

@@ -46,7 +46,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
 }
 
-export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed';
+/** `answer`: a 200 with this JSON body instead of the real one (answers of the right shape but unusable). */
+export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed' | { answer: unknown };
 
 const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
 
@@ -133,6 +134,7 @@ export class WangsuSimulator {
     if (fault === 'server_error') return finish(500, { code: '24102500', message: 'We encountered an internal error. Please try again.' });
     if (fault === 'throttle') return finish(this.rate.throttleStatus, throttleBody());
     if (fault === 'malformed') return finish(200, { code: '0', message: 'success', data: [{ domain: 42 }] });
+    if (typeof fault === 'object') return finish(200, fault.answer);
     finish(502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
   }
 
