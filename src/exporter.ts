@@ -72,6 +72,7 @@ export class Exporter {
     const { clock, shard, random } = env;
     const { name } = definition;
     const sourceLogger = logger.child({ source: name });
+    this.metrics.stateEvicted.inc({ source: name }, 0);
     const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random };
     return new SourceRunner(
       { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
@@ -91,6 +92,7 @@ export class Exporter {
           account: (limits) => new Account(limits, accountDeps),
           relistKeys,
           dropPoints: (api, reason, count) => this.metrics.pointsDropped.inc({ source: name, api, reason }, count),
+          stateEvicted: (count) => this.metrics.stateEvicted.inc({ source: name }, count),
         }),
     );
   }

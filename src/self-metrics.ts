@@ -20,6 +20,7 @@ export class SelfMetrics {
   readonly seriesDropped: Counter<'source'>;
   readonly seriesDuplicate: Counter<'source'>;
   readonly pointsDropped: Counter<'source' | 'api' | 'reason'>;
+  readonly stateEvicted: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
   private statusOf: () => readonly SourceStatus[] = () => [];
@@ -98,6 +99,12 @@ export class SelfMetrics {
       name: `${PREFIX}upstream_points_dropped_total`,
       help: 'Data points of upstream answers dropped as unusable (reason: bad_time, not_finite, out_of_range, no_points …), never exported.',
       labelNames: ['source', 'api', 'reason'],
+      registers,
+    });
+    this.stateEvicted = new Counter({
+      name: `${PREFIX}state_evicted_total`,
+      help: 'Per-series state (e.g. a stream traffic cursor) forgotten, least recently reported first, to stay within max_series.',
+      labelNames: ['source'],
       registers,
     });
     this.buildInfo = new Gauge({

@@ -56,6 +56,8 @@ export interface SourceDeps {
   relistKeys(): void;
   /** Counts data points of an API's answer dropped as unusable, by reason; they are never exported. */
   dropPoints(api: string, reason: string, count: number): void;
+  /** Counts per-series state forgotten to stay within max_series (least recently reported first). */
+  stateEvicted(count: number): void;
 }
 
 /** A running simulator of a source's API and the source config that points at it. */

@@ -49,12 +49,26 @@ export interface WindowResult {
   bandwidth: readonly StreamSeries[] | undefined;
 }
 
+export interface LedgerLimits {
+  /** Streams kept at most; past it, the stream reported least recently is forgotten. */
+  maxStreams: number;
+  /** Told how many streams were forgotten to stay within maxStreams. */
+  onEvict(count: number): void;
+}
+
+/**
+ * The streams are kept in the order they were last reported (a Map re-set on
+ * each report), so the least recently reported one is the first to evict. A
+ * stream evicted and seen again counts from its batch's watermark, as a new
+ * stream does: nothing is counted twice.
+ */
 export class TrafficLedger {
   private readonly streams = new Map<string, StreamState>();
 
   constructor(
     /** Slices ending at or before this are never counted by this process. */
     readonly baselineMs: number,
+    private readonly limits: LedgerLimits = { maxStreams: Infinity, onEvict: () => {} },
   ) {}
 
   /** Counts the new slices of one processed window; returns the hundredths of MB added. */
@@ -71,9 +85,17 @@ export class TrafficLedger {
     for (const s of w.bandwidth ?? []) addOnce(entry(s).bandwidth, s.points);
 
     let added = 0;
+    let evicted = 0;
     for (const [id, e] of seen) {
       let st = this.streams.get(id);
-      if (!st) {
+      if (st)
+        this.streams.delete(id); // re-set below: now the most recently reported
+      else {
+        for (const oldest of this.streams.keys()) {
+          if (this.streams.size < this.limits.maxStreams) break;
+          this.streams.delete(oldest);
+          evicted++;
+        }
         st = {
           domain: e.domain,
           stream: e.stream,
@@ -83,8 +105,8 @@ export class TrafficLedger {
           ownerKey: w.key,
           latest: zeroSlice(w.toMs),
         };
-        this.streams.set(id, st);
       }
+      this.streams.set(id, st);
       // The batch saw this stream's zeros up to its watermark too, so a slice there is a revision.
       const cursor = Math.max(st.cursorMs, floorMs);
       for (const p of e.flow) {
@@ -103,6 +125,7 @@ export class TrafficLedger {
         online: e.bandwidth.find((p) => p.endMs === w.toMs)?.online ?? e.flow.find((p) => p.endMs === w.toMs)?.online ?? 0,
       };
     }
+    if (evicted > 0) this.limits.onEvict(evicted);
     // Streams of this batch that sent nothing: their latest slice is zero.
     for (const st of this.streams.values()) {
       if (st.ownerKey === w.key && !seen.has(streamId(st.domain, st.stream)) && st.latest.endMs < w.toMs) st.latest = zeroSlice(w.toMs);

@@ -2,7 +2,7 @@
 // reads the next settled window of its batch, counts new slices once and
 // renders each stream's latest slice.
 import { accountLimits } from '../../schema.js';
-import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
+import type { RefreshContext, Sample, Source, SourceConfig, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { UniqueSecondGate } from './auth.js';
 import { batchCovers, planBatches, type Batch, type DomainPlan } from './batching.js';
@@ -26,14 +26,19 @@ export class WangsuSource implements Source {
   private readonly bigDomains = new Set<string>();
 
   constructor(
-    private readonly config: WangsuConfig,
+    private readonly config: SourceConfig<WangsuConfig>,
     private readonly deps: SourceDeps,
   ) {
     this.sliceMs = intervalMs(config);
-    this.ledger = new TrafficLedger(this.targetMs());
     const flow = config.data_types.includes('flow');
     const bandwidth = config.data_types.includes('bandwidth');
     this.sampleOptions = { families: wangsuFamilies(config.mb_bytes), mbBytes: config.mb_bytes, flow, bandwidth, online: config.online_users };
+    // No more streams than max_series can show: under churn, per-stream state stays bounded.
+    const seriesPerStream = 1 + Number(bandwidth) + 2 * Number(flow) + Number(config.online_users);
+    this.ledger = new TrafficLedger(this.targetMs(), {
+      maxStreams: Math.max(1, Math.floor(config.max_series / seriesPerStream)),
+      onEvict: (count) => deps.stateEvicted(count),
+    });
     this.client = this.buildClient();
   }
 

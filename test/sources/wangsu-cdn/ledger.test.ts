@@ -39,6 +39,27 @@ describe('wangsu traffic counter: the per-stream cursor', () => {
     assert.equal(ledger.get('a.example', 's')!.latest.flowHundredths, 200);
   });
 
+  it('keeps at most maxStreams streams, forgetting the least recently reported one, and never counts a slice twice', () => {
+    let evicted = 0;
+    const ledger = new TrafficLedger(T0, { maxStreams: 2, onEvict: (n) => (evicted += n) });
+    ledger.apply({ key: 'k', toMs: T0 + 1 * MIN, watermarkMs: undefined, flow: [flow('s1', { 1: 100 }), flow('s2', { 1: 100 })], bandwidth: undefined });
+    ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: T0 + 1 * MIN, flow: [flow('s2', { 2: 100 }), flow('s3', { 2: 100 })], bandwidth: undefined });
+    assert.equal(ledger.get('a.example', 's1'), undefined, 's1 was reported least recently');
+    assert.ok(ledger.get('a.example', 's2') && ledger.get('a.example', 's3'));
+    assert.equal(evicted, 1);
+    // s1 comes back: counted from the batch watermark, so its minute 1 (already counted once) is not counted again.
+    ledger.apply({
+      key: 'k',
+      toMs: T0 + 3 * MIN,
+      watermarkMs: T0 + 2 * MIN,
+      flow: [flow('s1', { 1: 100, 3: 50 }), flow('s3', { 3: 100 })],
+      bandwidth: undefined,
+    });
+    assert.equal(ledger.get('a.example', 's1')!.countedHundredths, 50);
+    assert.equal(ledger.get('a.example', 's2'), undefined);
+    assert.equal(evicted, 2);
+  });
+
   it('never counts slices ending at or before the baseline (they may belong to the previous process)', () => {
     const ledger = new TrafficLedger(T0);
     ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [flow('s', { [-5]: 50, 0: 70, 1: 100, 2: 200 })], bandwidth: undefined });
