@@ -38,7 +38,7 @@ export interface Config extends CoreConfig {
 
 export interface LoadedConfig {
   config: Config;
-  /** Every value the schemas mark as secret, for redaction wherever text leaves the process. */
+  /** Every value the schemas mark as secret, and every value read from a *_file, for redaction wherever text leaves the process. */
   secrets: string[];
 }
 
@@ -76,7 +76,8 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   if (!isObject(raw)) throw new ConfigError([`${name}: the top level must be a mapping of keys, not ${describe(raw)}`]);
 
   const problems: string[] = [];
-  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems });
+  const fileValues: string[] = [];
+  const resolved = resolveValues(raw, [], { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), problems, fileValues });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const schema = z.strictObject({
@@ -89,7 +90,8 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const sources = new Map<string, SourceCommon>();
   for (const d of opts.sources) if (parsed[d.name] !== undefined) sources.set(d.name, parsed[d.name] as SourceCommon);
   const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
-  return { config: { ...core, sources }, secrets: collectSecrets(parsed) };
+  // A file is how Kubernetes mounts a Secret: whatever key reads one, its content is treated as a credential.
+  return { config: { ...core, sources }, secrets: [...new Set([...collectSecrets(parsed), ...fileValues])] };
 }
 
 /** The values of every Secret in the parsed config. */
@@ -104,6 +106,8 @@ interface ResolveContext {
   env: NodeJS.ProcessEnv;
   baseDir: string;
   problems: string[];
+  /** Contents of every *_file read. */
+  fileValues: string[];
 }
 
 /** Substitutes ${VAR} in strings and reads *_file keys, depth first. */
@@ -135,6 +139,7 @@ function readValueFile(file: string, path: string[], ctx: ResolveContext): strin
     // Trailing newlines are what editors and `echo` leave behind, never part of a credential.
     const content = readFileSync(resolve(ctx.baseDir, file), 'utf8').replace(/[\r\n]+$/, '');
     if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the value in it`);
+    else ctx.fileValues.push(content);
     return content;
   } catch (err) {
     ctx.problems.push(`${path.join('.')}: cannot read file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); create it or fix the path`);

@@ -6,11 +6,15 @@ import { Exporter } from './exporter.js';
 import { FlagError, parseFlags, usage, type Flags } from './flags.js';
 import { parseListenAddress } from './listen-address.js';
 import { createLogger } from './logger.js';
+import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
 import { sources } from './sources/index.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+
+/** Every credential of this run, filled as the config is read and sources obtain tokens; stderr masks with it too. */
+const secrets = new SecretRegistry();
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -49,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
       loaded = loadConfigFile(flags.configFile, sources);
     }
+    for (const value of loaded.secrets) secrets.add(value);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const p of err.problems) console.error(`config error: ${p}`);
@@ -66,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
+  const logger = createLogger({ level: flags.logLevel, secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
   const exporter = new Exporter({
     config: loaded.config,
     sources,
@@ -74,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     version,
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
     shard: createShard(flags.shardIndex, flags.shardCount),
+    secrets,
   });
   try {
     const addr = await exporter.listen(flags.listenAddress);
@@ -107,7 +113,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`rtc-cdn-exporter: fatal: ${(err as Error)?.stack ?? String(err)}`);
+    console.error(secrets.mask(`rtc-cdn-exporter: fatal: ${(err as Error)?.stack ?? String(err)}`));
     process.exitCode = EXIT_RUNTIME;
   },
 );

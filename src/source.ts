@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { sourceCommon, type SourceCommon } from './schema.js';
+import type { SecretSink } from './secrets.js';
 import type { Shard } from './shard.js';
 import type { Account, AccountLimits } from './upstream/account.js';
 
@@ -54,6 +55,12 @@ export interface SourceDeps {
   account(limits: AccountLimits): Account;
   /** Asks for the key list to be read again at the next scrape, not after keyListIntervalMs. */
   relistKeys(): void;
+  /**
+   * Where a source reports every credential it obtains or computes (tokens,
+   * signatures, passwords it derives), before sending it: logs and error
+   * messages then mask it.
+   */
+  readonly secrets: SecretSink;
 }
 
 /** A running simulator of a source's API and the source config that points at it. */
