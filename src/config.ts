@@ -39,7 +39,7 @@ export interface Config extends CoreConfig {
 
 export interface LoadedConfig {
   config: Config;
-  /** Every value the schemas mark as secret, for redaction wherever text leaves the process. */
+  /** Every value the schemas mark as secret, and every value read from a *_file, for redaction wherever text leaves the process. */
   secrets: string[];
 }
 
@@ -73,10 +73,12 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
     ...Object.fromEntries(opts.sources.map((d) => [d.name, d.schema.optional()])),
   });
   const problems: string[] = [];
+  const fileValues: string[] = [];
   const resolved = resolveValues(raw, [], {
     env: opts.env ?? process.env,
     baseDir: opts.baseDir ?? process.cwd(),
     problems,
+    fileValues,
     isSecret: (path) => isSecretPath(schema, path),
   });
   if (problems.length > 0) throw new ConfigError(problems);
@@ -94,7 +96,8 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
     ]);
   }
   const core = { refresh: parsed.refresh, shutdown_timeout: parsed.shutdown_timeout } as CoreConfig;
-  return { config: { ...core, sources }, secrets: collectSecrets(parsed) };
+  // A file is how Kubernetes mounts a Secret: whatever key reads one, its content is treated as a credential.
+  return { config: { ...core, sources }, secrets: [...new Set([...collectSecrets(parsed), ...fileValues])] };
 }
 
 /** The values of every Secret in the parsed config. */
@@ -111,6 +114,8 @@ interface ResolveContext {
   problems: string[];
   /** Whether the schema marks this path secret(): no default is suggested for it. */
   isSecret: (path: string[]) => boolean;
+  /** Contents of every *_file read. */
+  fileValues: string[];
 }
 
 /** Keys that would reach an object's prototype (or look like they do) in JavaScript. */
@@ -155,6 +160,7 @@ function readValueFile(file: string, path: string[], ctx: ResolveContext): strin
     // Trailing newlines are what editors and `echo` leave behind, never part of a credential.
     const content = readRegularFile(resolve(ctx.baseDir, file), VALUE_FILE_MAX_BYTES).replace(/[\r\n]+$/, '');
     if (content.length === 0) ctx.problems.push(`${path.join('.')}: file ${file} is empty; put the value in it`);
+    else ctx.fileValues.push(content);
     return content;
   } catch (err) {
     if (!(err instanceof FileRefused)) throw err;

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { SourceCommon } from './schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
+import { SecretRegistry } from './secrets.js';
 import { SelfMetrics } from './self-metrics.js';
 import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
@@ -29,10 +30,13 @@ export interface ExporterOptions {
   dispatcher?: Dispatcher;
   /** Jitter of back-offs and throttle pauses; tests pin it. */
   random?: () => number;
+  /** Every credential of the process; give the logger the same one, so run-time credentials are masked there too. */
+  secrets?: SecretRegistry;
 }
 
 export class Exporter {
   readonly metrics: SelfMetrics;
+  readonly secrets: SecretRegistry;
   readonly scheduler: Scheduler;
   readonly app;
   private readonly shutdownSignal = new AbortController();
@@ -45,6 +49,7 @@ export class Exporter {
     const { config, logger } = opts;
     const shard = opts.shard ?? SINGLE_SHARD;
     this.metrics = new SelfMetrics(opts.version, shard);
+    this.secrets = opts.secrets ?? new SecretRegistry();
     // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
     setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
@@ -73,7 +78,8 @@ export class Exporter {
     const { name } = definition;
     const sourceLogger = logger.child({ source: name });
     this.metrics.stateEvicted.inc({ source: name }, 0);
-    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random };
+    const secrets = this.secrets;
+    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random, mask: (text: string) => secrets.mask(text) };
     return new SourceRunner(
       { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
       {
@@ -91,6 +97,7 @@ export class Exporter {
           shard,
           account: (limits) => new Account(limits, accountDeps),
           relistKeys,
+          secrets,
           dropPoints: (api, reason, count) => this.metrics.pointsDropped.inc({ source: name, api, reason }, count),
           stateEvicted: (count) => this.metrics.stateEvicted.inc({ source: name }, count),
         }),

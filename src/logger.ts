@@ -1,14 +1,16 @@
 // pino JSON logs with secrets kept out: the headers sources declare as
-// credentials are redacted by path, and every value the config schemas mark
-// as secret is masked wherever it appears.
+// credentials are redacted by path, and every value in the secret registry
+// (config secrets, and the tokens and signatures added at run time) is masked
+// wherever it appears.
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { SecretRegistry } from './secrets.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export interface LoggerOptions {
   level: LevelWithSilent;
-  /** Values never to write, whatever field they end up in. */
-  secrets?: readonly string[];
+  /** Values never to write, whatever field they end up in: a registry that grows at run time, or a fixed list. */
+  secrets?: SecretRegistry | readonly string[];
   /** Header names whose values are credentials (any case), wherever a headers object is logged. */
   secretHeaders?: readonly string[];
   destination?: DestinationStream;
@@ -21,7 +23,7 @@ function redactPaths(headers: readonly string[]): string[] {
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
-  const masks = (opts.secrets ?? []).filter((s) => s.length >= 4).map((s) => [s, JSON.stringify(s).slice(1, -1)] as const);
+  const registry = opts.secrets instanceof SecretRegistry ? opts.secrets : new SecretRegistry(opts.secrets);
   return pino(
     {
       level: opts.level,
@@ -30,11 +32,8 @@ export function createLogger(opts: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: redactPaths(opts.secretHeaders ?? []), censor: '[REDACTED]' },
       hooks: {
-        streamWrite(line) {
-          let out = line;
-          for (const [plain, escaped] of masks) out = out.replaceAll(escaped, '[REDACTED]').replaceAll(plain, '[REDACTED]');
-          return out;
-        },
+        // Read at every line, so a token obtained a moment ago is already masked.
+        streamWrite: (line) => registry.mask(line),
       },
     },
     opts.destination ?? pino.destination({ fd: 1, sync: true }),

@@ -6,12 +6,16 @@ import { Exporter } from './exporter.js';
 import { FlagError, parseFlags, usage, type Flags } from './flags.js';
 import { parseListenAddress } from './listen-address.js';
 import { createLogger } from './logger.js';
+import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
 import { sources } from './sources/index.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 const MAX_PROBLEMS_SHOWN = 50;
+
+/** Every credential of this run, filled as the config is read and sources obtain tokens; stderr masks with it too. */
+const secrets = new SecretRegistry();
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -63,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
       loaded = loadConfigFile(flags.configFile, sources);
     }
+    for (const value of loaded.secrets) secrets.add(value);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // A hostile file can hold thousands of problems; the first ones are enough to act on.
@@ -81,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const logger = createLogger({ level: flags.logLevel, secrets: loaded.secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
+  const logger = createLogger({ level: flags.logLevel, secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
   onHangup = () => logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: config reload is not supported; restart to apply changes');
   const exporter = new Exporter({
     config: loaded.config,
@@ -91,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
     maxConnections: flags.maxConnections,
     shard: createShard(flags.shardIndex, flags.shardCount),
+    secrets,
   });
   try {
     const addr = await exporter.listen(flags.listenAddress);
@@ -124,7 +130,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`rtc-cdn-exporter: fatal: ${(err as Error)?.stack ?? String(err)}`);
+    console.error(secrets.mask(`rtc-cdn-exporter: fatal: ${(err as Error)?.stack ?? String(err)}`));
     process.exitCode = EXIT_RUNTIME;
   },
 );

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { sourceCommon, type SourceCommon } from './schema.js';
+import type { SecretSink } from './secrets.js';
 import type { Shard } from './shard.js';
 import type { Account, AccountLimits } from './upstream/account.js';
 
@@ -54,6 +55,12 @@ export interface SourceDeps {
   account(limits: AccountLimits): Account;
   /** Asks for the key list to be read again at the next scrape, not after keyListIntervalMs. */
   relistKeys(): void;
+  /**
+   * Where a source reports every credential it obtains or computes (tokens,
+   * signatures, passwords it derives), before sending it: logs and error
+   * messages then mask it.
+   */
+  readonly secrets: SecretSink;
   /** Counts data points of an API's answer dropped as unusable, by reason; they are never exported. */
   dropPoints(api: string, reason: string, count: number): void;
   /** Counts per-series state forgotten to stay within max_series (least recently reported first). */

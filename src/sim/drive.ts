@@ -7,6 +7,7 @@ import { parseConfig } from '../config.js';
 import { Exporter } from '../exporter.js';
 import type { Scheduler } from '../scheduler.js';
 import type { RefreshContext, Source, SourceDefinition } from '../source.js';
+import { SecretRegistry } from '../secrets.js';
 import { memoryLogger } from './memory-logger.js';
 
 export interface HarnessOptions {
@@ -34,7 +35,9 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
     [definition.name]: opts.config,
   };
   const { config, secrets } = parseConfig(JSON.stringify(raw), { sources: [observed] });
-  const log = memoryLogger(secrets);
+  // One registry for the logger and the exporter, as main.ts builds them.
+  const registry = new SecretRegistry(secrets);
+  const log = memoryLogger(registry);
   const exporter = new Exporter({
     config,
     sources: [observed],
@@ -43,6 +46,7 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
     scrapeTimeoutOffsetMs: 500,
     clock,
     random: opts.random ?? (() => 0.5),
+    secrets: registry,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
   });
   const runner = exporter.scheduler.runners[0]!;
@@ -56,6 +60,7 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
     metrics: exporter.metrics,
     log,
     secrets,
+    registry,
     ctx,
     /** Waits for `p`, letting loopback I/O run and moving the fake clock when nothing else moves. */
     settle: <T>(p: Promise<T>, stepMs = 1_000) => settle(clock, p, stepMs),

@@ -1,8 +1,9 @@
 // A logger that keeps its lines, as the exporter's logger would write them (secrets masked).
 import { Writable } from 'node:stream';
 import { createLogger } from '../logger.js';
+import type { SecretRegistry } from '../secrets.js';
 
-export function memoryLogger(secrets: readonly string[] = [], secretHeaders: readonly string[] = []) {
+export function memoryLogger(secrets: SecretRegistry | readonly string[] = [], secretHeaders: readonly string[] = []) {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {

@@ -7,7 +7,7 @@ import type { SelfMetrics } from '../self-metrics.js';
 import type { Shard } from '../shard.js';
 import { UpstreamApi } from './api.js';
 import { Budget, ConcurrencyLimit, Pause, SlidingWindow, type Gate } from './budget.js';
-import type { VendorErrors } from './classify.js';
+import type { Mask, VendorErrors } from './classify.js';
 
 export interface AccountLimits {
   /** Requests per window for the whole account (every API counts). */
@@ -40,6 +40,8 @@ export interface AccountDeps {
   metrics: SelfMetrics;
   dispatcher: Dispatcher;
   random: () => number;
+  /** Masks credentials in error messages (the process's secret registry). */
+  mask?: Mask;
 }
 
 export class Account {
@@ -76,7 +78,7 @@ export class Account {
         ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
         onThrottled: (retryAfterMs) => this.throttled(retryAfterMs),
       },
-      { dispatcher: deps.dispatcher, metrics: deps.metrics },
+      { dispatcher: deps.dispatcher, metrics: deps.metrics, ...(deps.mask ? { mask: deps.mask } : {}) },
     );
   }
 

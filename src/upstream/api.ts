@@ -5,7 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import { ZodError } from 'zod';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { Budget, Gate } from './budget.js';
-import { classify, type VendorErrors } from './classify.js';
+import { classify, type Mask, type VendorErrors } from './classify.js';
 
 export type Outcome = 'success' | 'throttled' | 'auth_error' | 'client_error' | 'server_error' | 'timeout' | 'network_error' | 'invalid_response' | 'aborted';
 
@@ -79,7 +79,7 @@ export interface CallOptions {
 export class UpstreamApi {
   constructor(
     private readonly opts: UpstreamApiOptions,
-    private readonly deps: { dispatcher: Dispatcher; metrics: SelfMetrics },
+    private readonly deps: { dispatcher: Dispatcher; metrics: SelfMetrics; mask?: Mask },
   ) {
     // Counters start at 0, so rate() and alerts see them before the first request or throttle.
     const labels = { source: opts.source, api: opts.api };
@@ -99,7 +99,7 @@ export class UpstreamApi {
         let outcome: Outcome = 'success';
         try {
           const res = await this.send(build(), opts.signal);
-          const failure = classify(res, this.opts.vendor);
+          const failure = classify(res, this.opts.vendor, this.deps.mask);
           if (failure) throw failure;
           try {
             return parse(res);
@@ -107,13 +107,14 @@ export class UpstreamApi {
             if (err instanceof UpstreamError) throw err;
             throw new UpstreamError({
               outcome: 'invalid_response',
-              message: `unexpected response body: ${describeParseError(err)}`,
+              // A parse error can quote the body, and a body can echo a credential.
+              message: this.mask(`unexpected response body: ${describeParseError(err)}`),
               status: res.status,
               requestId: res.requestId,
             });
           }
         } catch (err) {
-          const failure = toUpstreamError(err, opts.signal);
+          const failure = toUpstreamError(err, opts.signal, (t) => this.mask(t));
           failure.api = this.opts.api;
           outcome = failure.outcome;
           if (outcome === 'throttled') {
@@ -128,6 +129,10 @@ export class UpstreamApi {
       },
       { signal: opts.signal, priority: opts.priority ?? 0, gates: this.opts.gates },
     );
+  }
+
+  private mask(text: string): string {
+    return this.deps.mask ? this.deps.mask(text) : text;
   }
 
   private async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
@@ -187,12 +192,12 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function toUpstreamError(err: unknown, signal: AbortSignal): UpstreamError {
+function toUpstreamError(err: unknown, signal: AbortSignal, mask: Mask): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const e = err as { name?: string; code?: string; message?: string };
   if (signal.aborted) return new UpstreamError({ outcome: 'aborted', message: 'request aborted: exporter shutting down' });
   if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
     return new UpstreamError({ outcome: 'timeout', message: 'upstream did not answer in time' });
   }
-  return new UpstreamError({ outcome: 'network_error', message: `network error: ${e?.code ?? e?.message ?? String(err)}` });
+  return new UpstreamError({ outcome: 'network_error', message: mask(`network error: ${e?.code ?? e?.message ?? String(err)}`) });
 }

@@ -42,8 +42,15 @@ function lookupCode(vendor: VendorErrors, code: string | undefined): ErrorCode |
   return undefined;
 }
 
-/** Undefined for a success; otherwise the classified failure, its message ready for a log line. */
-export function classify(res: UpstreamResponse, vendor: VendorErrors): UpstreamError | undefined {
+/** Replaces every credential in a text; identity when there is nothing to hide. */
+export type Mask = (text: string) => string;
+
+/**
+ * Undefined for a success; otherwise the classified failure, its message ready
+ * for a log line. Vendor text is masked before it is clipped: a gateway that
+ * echoes request headers must not leak half a credential cut at the limit.
+ */
+export function classify(res: UpstreamResponse, vendor: VendorErrors, mask: Mask = (t) => t): UpstreamError | undefined {
   const ok = res.status >= 200 && res.status < 300;
   const throttledStatus = res.status === 429 || (vendor.throttleStatuses ?? []).includes(res.status);
   const authStatus = res.status === 401 || res.status === 403 || (vendor.authStatuses ?? []).includes(res.status);
@@ -52,7 +59,7 @@ export function classify(res: UpstreamResponse, vendor: VendorErrors): UpstreamE
 
   const body = parseJson(res.body);
   if (!body.ok) {
-    const what = `${vendor.vendor} answered HTTP ${res.status} with ${describeBody(res, body.error)}`;
+    const what = `${vendor.vendor} answered HTTP ${res.status} with ${describeBody(res, body.error === undefined ? undefined : mask(body.error))}`;
     if (throttledStatus) return fail('throttled', `${what}; throttled: pausing the account`);
     if (authStatus) return fail('auth_error', `${what}; the credentials were refused: check the auth settings and this host's clock`);
     return fail(res.status >= 500 ? 'server_error' : ok ? 'invalid_response' : 'client_error', `${what}; ignored`);
@@ -65,7 +72,7 @@ export function classify(res: UpstreamResponse, vendor: VendorErrors): UpstreamE
   else if (ok && (code === undefined || (vendor.successCodes ?? []).includes(code))) return undefined;
   else outcome = known?.outcome ?? (res.status >= 500 ? 'server_error' : 'client_error');
   const meaning = known?.meaning ?? DEFAULT_MEANING[outcome];
-  const text = `${vendor.vendor} error ${code ?? '(no code)'} (HTTP ${res.status})${message ? `: ${clip(message)}` : ''}${meaning ? ` — ${meaning}` : ''}`;
+  const text = `${vendor.vendor} error ${code ?? '(no code)'} (HTTP ${res.status})${message ? `: ${clip(mask(message))}` : ''}${meaning ? ` — ${meaning}` : ''}`;
   return fail(outcome, text, code);
 }
 

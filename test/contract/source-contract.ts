@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config.js';
 import { startDemo, type Demo } from '../../src/demo.js';
 import { Exporter } from '../../src/exporter.js';
 import type { SourceDefinition } from '../../src/source.js';
+import { SecretRegistry } from '../../src/secrets.js';
 import { memoryLogger } from '../../src/sim/memory-logger.js';
 
 export interface ContractCase {
@@ -37,8 +38,16 @@ export function sourceContract(c: ContractCase): void {
 
     before(async () => {
       demo = await startDemo([definition]);
-      log = memoryLogger(demo.loaded.secrets);
-      exporter = new Exporter({ config: demo.loaded.config, sources: [definition], logger: log.logger, version: 'contract', scrapeTimeoutOffsetMs: 500 });
+      const secrets = new SecretRegistry(demo.loaded.secrets);
+      log = memoryLogger(secrets);
+      exporter = new Exporter({
+        config: demo.loaded.config,
+        sources: [definition],
+        logger: log.logger,
+        version: 'contract',
+        scrapeTimeoutOffsetMs: 500,
+        secrets,
+      });
       await Promise.all(exporter.scheduler.runners.map((r) => r.kick()));
       page = (await request(exporter.app).get('/metrics').expect(200)).text;
       landing = (await request(exporter.app).get('/').expect(200)).text;

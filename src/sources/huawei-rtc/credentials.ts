@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { RefreshContext, SourceDeps } from '../../source.js';
 import { UpstreamError, type UpstreamApi, type UpstreamResponse } from '../../upstream/api.js';
-import { signRequest, type SignableRequest } from './auth.js';
+import { parseAuthorization, signRequest, type SignableRequest } from './auth.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { HUAWEI_ERRORS } from './errors.js';
 
@@ -38,13 +38,18 @@ export class Credentials {
     const { auth, project_id } = this.cfg;
     if (auth.aksk) {
       const { access_key, secret_key } = auth.aksk;
-      return (req) =>
-        signRequest(
+      return (req) => {
+        const headers = signRequest(
           { ...req, headers: { ...req.headers, Host: req.url.host, 'X-Project-Id': project_id } },
           access_key,
           secret_key.reveal(),
           this.deps.clock.now(),
         );
+        // The signature, not the whole header: its start (algorithm, access key) is no secret and appears in messages.
+        const signed = parseAuthorization(headers.Authorization);
+        if (signed) this.deps.secrets.addEphemeral(signed.signature);
+        return headers;
+      };
     }
     const token = auth.token?.reveal() ?? (await this.iamToken(ctx)).value;
     return (req) => ({ ...req.headers, 'X-Auth-Token': token });
@@ -82,6 +87,8 @@ export class Credentials {
       (res: UpstreamResponse): IamToken => {
         const value = res.headers['x-subject-token'];
         if (!value) throw new Error('IAM answered without an X-Subject-Token header');
+        // Known before anything can log it or send it (and so before an API can echo it).
+        this.deps.secrets.add(value);
         const expires = Date.parse(tokenBody.parse(JSON.parse(res.body)).token?.expires_at ?? '');
         return { value, expiresAt: Number.isFinite(expires) ? expires : issuedAt + TOKEN_LIFETIME_MS };
       },

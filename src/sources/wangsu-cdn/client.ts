@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import { wellFormed } from '../../labels.js';
 import type { UpstreamApi, UpstreamRequest } from '../../upstream/api.js';
-import { httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
+import type { SecretSink } from '../../secrets.js';
+import { apiKeyPassword, httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
 import type { WangsuAuthConfig } from './config.js';
 import { formatRequestDate, formatZoneHeader, parseSliceTime } from './time.js';
 
@@ -74,19 +75,35 @@ const streamListSchema = z.object({
   result: z.array(z.object({ domain: z.string(), streamList: z.array(z.string()).nullish() })).nullish(),
 });
 
-/** Signs a request just before it is sent; AK/SK mode takes a fresh unique second. */
+/** Adds the authentication headers to a request. */
 export type Signer = (req: { method: string; url: URL; body: string; headers: Record<string, string> }) => Record<string, string>;
 
-export function createSigner(auth: WangsuAuthConfig, clock: Clock, secondGate: UniqueSecondGate | undefined): Signer {
-  if (auth.mode === 'api_key') return () => signApiKey({ username: auth.username, apiKey: auth.api_key.reveal() }, httpDate(clock.now()));
+/**
+ * Signs a request just before it is sent; AK/SK mode takes a fresh unique
+ * second. Every password and signature it computes goes to `secrets` first.
+ */
+export function createSigner(auth: WangsuAuthConfig, clock: Clock, secondGate: UniqueSecondGate | undefined, secrets: SecretSink): Signer {
+  if (auth.mode === 'api_key')
+    return () => {
+      const date = httpDate(clock.now());
+      const headers = signApiKey({ username: auth.username, apiKey: auth.api_key.reveal() }, date);
+      // The password, and the Basic credential that carries it, each as they could be echoed.
+      secrets.addEphemeral(apiKeyPassword(auth.api_key.reveal(), date));
+      secrets.addEphemeral(headers.authorization!.replace(/^Basic /, ''));
+      return headers;
+    };
   return (req) => {
     const timestamp = secondGate?.nextTimestamp(clock.now()) ?? String(Math.floor(clock.now() / 1000));
     const headers = { ...req.headers, host: req.url.host };
-    return signAkSk(
+    const signed = signAkSk(
       { accessKey: auth.access_key, secretKey: auth.secret_key.reveal() },
       { method: req.method, uri: req.url.pathname + req.url.search, headers, body: req.body },
       timestamp,
     );
+    // The signature only: the header's start (algorithm, access key) is no secret.
+    const signature = /Signature=([0-9a-f]+)$/.exec(signed.authorization ?? '')?.[1];
+    if (signature) secrets.addEphemeral(signature);
+    return signed;
   };
 }
 

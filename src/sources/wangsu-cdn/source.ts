@@ -51,7 +51,7 @@ export class WangsuSource implements Source {
     return new WangsuClient({
       endpoint: config.endpoint,
       zoneOffsetMin: parseZoneHeader(config.time_zone)!,
-      sign: createSigner(config.auth, deps.clock, secondGate),
+      sign: createSigner(config.auth, deps.clock, secondGate, deps.secrets),
       detailApi: api('stream_detail'),
       streamListApi: api('stream_list'),
       onDropped: (reasons) => {

@@ -23,11 +23,22 @@ export interface SimulatorOptions {
   rateLimitPerMinute?: number;
   /** Newest data is this old (the console's documented lag is up to 5 minutes). */
   dataLagMs?: number;
+  /** Makes the tokens IAM issues (tests make them recognisable); default `sim-token-<n>-<seconds>`. */
+  newToken?: () => string;
+  /**
+   * Every refused credential is answered with the request's headers (and, at
+   * IAM, its body) in the message, as some gateways do: tests check that the
+   * exporter never passes them on.
+   */
+  echoHeaders?: boolean;
 }
 
-/** Faults injected into the next answers, one per request, first in first out. */
-/** `answer`: a 200 with this JSON body instead of the real one (answers of the right shape but unusable). */
-export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | { latencyMs: number } | { answer: unknown };
+/**
+ * Faults injected into the next answers, one per request, first in first out.
+ * `echo_headers`: 401 whose message quotes every request header; `answer`: a
+ * 200 with this JSON body instead of the real one (right shape, unusable data).
+ */
+export type Fault = 'server_error' | 'malformed' | 'html' | 'throttle' | 'echo_headers' | { latencyMs: number } | { answer: unknown };
 
 const SDK_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -88,7 +99,7 @@ export class HuaweiRtcSimulator {
   /** Authentication, the account rate limit and injected faults, in the gateway's order. */
   private async guarded(req: Request, res: Response, handle: () => void): Promise<void> {
     const denied = this.authenticate(req);
-    if (denied) return void error(res, 401, denied.code, denied.msg);
+    if (denied) return void error(res, 401, denied.code, this.opts.echoHeaders ? `${denied.msg}; ${echo(req)}` : denied.msg);
     const now = this.clock.now();
     const limit = this.opts.rateLimitPerMinute ?? 30;
     const fault = this.faults.take();
@@ -101,6 +112,7 @@ export class HuaweiRtcSimulator {
     if (fault === 'server_error') return void error(res, 500, 'RTC.00002001', 'Internal error.');
     if (fault === 'malformed') return void res.status(200).type('json').send('{"room_id": "x", "data": [{"uid": ');
     if (fault === 'html') return void res.status(502).type('html').send('<html><body>Bad Gateway</body></html>');
+    if (fault === 'echo_headers') return void error(res, 401, 'APIGW.0301', `Incorrect IAM authentication information: ${echo(req)}`);
     handle();
   }
 
@@ -141,9 +153,10 @@ export class HuaweiRtcSimulator {
     }
     const want = this.iamUser;
     if (user?.domain?.name !== want.domain || user?.name !== want.user || user?.password !== want.password) {
-      return void error(res, 401, 'APIGW.0301', 'The username or password is wrong.');
+      const msg = 'The username or password is wrong.';
+      return void error(res, 401, 'APIGW.0301', this.opts.echoHeaders ? `${msg} ${echo(req)}; body: ${String(req.body)}` : msg);
     }
-    const token = `sim-token-${++this.seq}-${Math.floor(this.clock.now() / 1000)}`;
+    const token = this.opts.newToken?.() ?? `sim-token-${++this.seq}-${Math.floor(this.clock.now() / 1000)}`;
     const expires = this.clock.now() + (this.opts.tokenLifetimeMs ?? DAY);
     this.tokens.set(token, expires);
     res
@@ -243,6 +256,11 @@ function paging(q: Record<string, unknown>, total: number): { limit: number; off
   const limit = q.limit === undefined ? Math.max(total, 1) : Math.max(1, Number(q.limit) || 1);
   const offset = Math.max(0, Number(q.offset) || 0);
   return { limit, offset };
+}
+
+/** The request's headers as a gateway would quote them in an error message. */
+function echo(req: Request): string {
+  return `request headers: ${JSON.stringify(req.headers)}`;
 }
 
 function error(res: Response, status: number, code: string, msg: string): void {

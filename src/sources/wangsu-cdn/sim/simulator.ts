@@ -44,10 +44,19 @@ export interface SimulatorOptions {
   skewMs?: number;
   /** Each answer waits this long on the injected clock (to hold requests in flight). */
   latencyMs?: number;
+  /**
+   * Every refused credential is answered with the request's headers in the
+   * message, as some gateways do: tests check that the exporter never passes them on.
+   */
+  echoHeaders?: boolean;
 }
 
-/** `answer`: a 200 with this JSON body instead of the real one (answers of the right shape but unusable). */
-export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed' | { answer: unknown };
+/**
+ * Faults for the next authenticated requests. `echo_headers`: 401 whose message
+ * quotes every request header; `answer`: a 200 with this JSON body instead of
+ * the real one (right shape, unusable data).
+ */
+export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed' | 'echo_headers' | { answer: unknown };
 
 const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
 
@@ -119,9 +128,13 @@ export class WangsuSimulator {
     if (this.inFlight > this.rate.maxConcurrent) return finish(this.rate.throttleStatus, throttleBody());
     const body = typeof req.body === 'string' ? req.body : '';
     const verdict = this.auth.verify({ method: req.method, uri: req.originalUrl, headers: flatHeaders(req), body }, now);
-    if (!verdict.ok) return finish(verdict.status, { code: verdict.code, message: verdict.message });
+    if (!verdict.ok) {
+      const message = this.opts.echoHeaders ? `${verdict.message}; ${echo(req)}` : verdict.message;
+      return finish(verdict.status, { code: verdict.code, message });
+    }
     if (!this.withinRate(verdict.account, req.path, now)) return finish(this.rate.throttleStatus, throttleBody());
     const fault = this.faults.take();
+    if (fault === 'echo_headers') return finish(401, { code: 'InvalidSignature', message: `unauthorized; ${echo(req)}` });
     if (fault) return this.sendFault(fault, finish);
     const envelope = checkEnvelope(req.get('accept'), req.get('content-type'), body);
     if ('code' in envelope) return finish(envelope.status, envelope);
@@ -130,7 +143,7 @@ export class WangsuSimulator {
     finish(200, out, envelope.xml);
   }
 
-  private sendFault(fault: Fault, finish: (status: number, body: unknown) => void): void {
+  private sendFault(fault: Exclude<Fault, 'echo_headers'>, finish: (status: number, body: unknown) => void): void {
     if (fault === 'server_error') return finish(500, { code: '24102500', message: 'We encountered an internal error. Please try again.' });
     if (fault === 'throttle') return finish(this.rate.throttleStatus, throttleBody());
     if (fault === 'malformed') return finish(200, { code: '0', message: 'success', data: [{ domain: 42 }] });
@@ -213,6 +226,11 @@ export class WangsuSimulator {
     else if (xml) res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?>${toXml('response', stripStatus(body))}`);
     else res.json(stripStatus(body));
   }
+}
+
+/** The request's headers as a gateway would quote them in an error message. */
+function echo(req: Request): string {
+  return `request headers: ${JSON.stringify(req.headers)}`;
 }
 
 function throttleBody() {
