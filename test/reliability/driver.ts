@@ -34,6 +34,8 @@ export interface Expect {
   dropped?: string;
   /** series_dropped_total must rise (max_series). */
   seriesDropped?: boolean;
+  /** state_evicted_total must rise (per-stream state bounded by max_series). */
+  evicted?: boolean;
 }
 
 export interface FaultCase<E extends Env = Env> {
@@ -50,7 +52,11 @@ export interface FaultCase<E extends Env = Env> {
   check?(page: string, env: E): void | Promise<void>;
 }
 
-async function counter(h: SourceHarness, metric: 'apiRequests' | 'pointsDropped' | 'seriesDropped', match: Record<string, string>): Promise<number> {
+async function counter(
+  h: SourceHarness,
+  metric: 'apiRequests' | 'pointsDropped' | 'seriesDropped' | 'seriesDuplicate' | 'stateEvicted',
+  match: Record<string, string>,
+): Promise<number> {
   const values = (await h.metrics[metric].get()).values;
   return values.filter((v) => Object.entries(match).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((a, v) => a + v.value, 0);
 }
@@ -85,6 +91,7 @@ export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<v
     outcome: c.expect.outcome ? await counter(h, 'apiRequests', { outcome: c.expect.outcome }) : 0,
     dropped: c.expect.dropped ? await counter(h, 'pointsDropped', { reason: c.expect.dropped }) : 0,
     series: await counter(h, 'seriesDropped', {}),
+    evicted: await counter(h, 'stateEvicted', {}),
   };
   await c.inject(env);
   let page = '';
@@ -101,6 +108,7 @@ export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<v
   if (c.expect.dropped)
     assert.ok((await counter(h, 'pointsDropped', { reason: c.expect.dropped })) > before.dropped, `${what}: points_dropped{${c.expect.dropped}}`);
   if (c.expect.seriesDropped) assert.ok((await counter(h, 'seriesDropped', {})) > before.series, `${what}: series_dropped_total`);
+  if (c.expect.evicted) assert.ok((await counter(h, 'stateEvicted', {})) > before.evicted, `${what}: state_evicted_total`);
   assert.equal(await gauge(h, 'up'), c.expect.up ? 1 : 0, `${what}: rtc_cdn_exporter_up`);
   if (!c.expect.up) {
     // The last good data stays, unchanged, with its age showing.
