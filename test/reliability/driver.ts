@@ -1,0 +1,134 @@
+// The reliability suite's table driver: one fault kind per row, each run
+// against a fresh exporter warmed up with good data. Every row checks the same
+// promises: nothing crashes, a scrape answers by its deadline, the failure is
+// visible (up 0 and its outcome counted, or the documented counter when the
+// design keeps up 1), the last good data stays served with its age, and one
+// refresh after the fault clears brings fresh data back.
+import assert from 'node:assert/strict';
+import type { SourceHarness } from '../../src/sim/drive.js';
+import type { FaultServer } from '../../src/sim/fault-server.js';
+import type { Outcome } from '../../src/upstream/api.js';
+
+/** Scrape deadline (fake clock) and refresh interval, as the environments configure them. */
+export const SCRAPE_WAIT_MS = 10_000;
+export const REFRESH_MS = 60_000;
+/** Upstream request deadline (real time: undici's sockets run on it). */
+export const REQUEST_TIMEOUT = '300ms';
+/** The core settings every environment uses: back-off never longer than one refresh. */
+export const CORE = { interval: '60s', max_scrape_wait: '10s', backoff_initial: '10s', backoff_max: '60s' };
+
+export interface Env {
+  h: SourceHarness;
+  fs: FaultServer;
+  /** The page once warmed up with good data. */
+  good: string;
+  close(): Promise<void>;
+}
+
+export interface Expect {
+  /** What `up` is while the fault lasts. */
+  up: boolean;
+  /** api_requests_total{outcome} that must rise. */
+  outcome?: Outcome;
+  /** upstream_points_dropped_total{reason} that must rise. */
+  dropped?: string;
+  /** series_dropped_total must rise (max_series). */
+  seriesDropped?: boolean;
+  /** state_evicted_total must rise (per-stream state bounded by max_series). */
+  evicted?: boolean;
+}
+
+export interface FaultCase<E extends Env = Env> {
+  name: string;
+  /** Overrides of the source block for this row (e.g. a small max_series). */
+  config?: Record<string, unknown>;
+  /** Queues the fault; it lasts `times` refreshes (a burst), then clears. */
+  inject(env: E): void | Promise<void>;
+  /** Ends a fault that does not clear by itself (a closed port). */
+  clear?(env: E): void | Promise<void>;
+  times?: number;
+  expect: Expect;
+  /** Extra checks on the page served during the fault. */
+  check?(page: string, env: E): void | Promise<void>;
+}
+
+async function counter(
+  h: SourceHarness,
+  metric: 'apiRequests' | 'pointsDropped' | 'seriesDropped' | 'seriesDuplicate' | 'stateEvicted',
+  match: Record<string, string>,
+): Promise<number> {
+  const values = (await h.metrics[metric].get()).values;
+  return values.filter((v) => Object.entries(match).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((a, v) => a + v.value, 0);
+}
+
+async function gauge(h: SourceHarness, metric: 'dataAge' | 'lastRefreshSuccess' | 'up'): Promise<number> {
+  return (await h.metrics[metric].get()).values[0]?.value ?? NaN;
+}
+
+/**
+ * A scrape with the given deadline: it must answer by then, on the fake clock
+ * and quickly in real time, even while the refresh it started hangs. Then waits
+ * for that refresh to end (a hung socket ends on the real request deadline).
+ */
+async function scrape(h: SourceHarness, what: string): Promise<string> {
+  const refreshed = Promise.all(h.scheduler.runners.map((r) => r.kick()));
+  const fakeStart = h.clock.now();
+  const realStart = performance.now();
+  await h.settle(h.scheduler.collect(SCRAPE_WAIT_MS));
+  assert.ok(h.clock.now() - fakeStart <= SCRAPE_WAIT_MS + 1_000, `${what}: scrape answered after its deadline (${h.clock.now() - fakeStart} ms)`);
+  assert.ok(performance.now() - realStart < 5_000, `${what}: scrape took ${Math.round(performance.now() - realStart)} ms of real time`);
+  await h.settle(refreshed);
+  assert.ok(performance.now() - realStart < 5_000, `${what}: the refresh took ${Math.round(performance.now() - realStart)} ms of real time`);
+  return h.scheduler.exposition().text;
+}
+
+export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<void> {
+  const { h } = env;
+  const what = c.name;
+  const times = c.times ?? 1;
+  const lastOk = await gauge(h, 'lastRefreshSuccess');
+  const before = {
+    outcome: c.expect.outcome ? await counter(h, 'apiRequests', { outcome: c.expect.outcome }) : 0,
+    dropped: c.expect.dropped ? await counter(h, 'pointsDropped', { reason: c.expect.dropped }) : 0,
+    series: await counter(h, 'seriesDropped', {}),
+    evicted: await counter(h, 'stateEvicted', {}),
+  };
+  await c.inject(env);
+  let page = '';
+  for (let i = 0; i < times; i++) {
+    // The key is stale (or its back-off over): this scrape refreshes it into the fault.
+    await h.clock.advance(REFRESH_MS);
+    page = await scrape(h, what);
+    assert.equal(h.runner.status().up, c.expect.up, `${what}: up during the fault (attempt ${i + 1})`);
+  }
+  if (c.expect.outcome) {
+    const rose = (await counter(h, 'apiRequests', { outcome: c.expect.outcome })) - before.outcome;
+    assert.ok(rose >= times, `${what}: api_requests_total{outcome="${c.expect.outcome}"} rose by ${rose}, want ≥ ${times}`);
+  }
+  if (c.expect.dropped)
+    assert.ok((await counter(h, 'pointsDropped', { reason: c.expect.dropped })) > before.dropped, `${what}: points_dropped{${c.expect.dropped}}`);
+  if (c.expect.seriesDropped) assert.ok((await counter(h, 'seriesDropped', {})) > before.series, `${what}: series_dropped_total`);
+  if (c.expect.evicted) assert.ok((await counter(h, 'stateEvicted', {})) > before.evicted, `${what}: state_evicted_total`);
+  assert.equal(await gauge(h, 'up'), c.expect.up ? 1 : 0, `${what}: rtc_cdn_exporter_up`);
+  if (!c.expect.up) {
+    // The last good data stays, unchanged, with its age showing.
+    assert.equal(page, env.good, `${what}: the last good data is not what is served`);
+    assert.equal(await gauge(h, 'lastRefreshSuccess'), lastOk, `${what}: last refresh success moved`);
+    assert.ok((await gauge(h, 'dataAge')) >= REFRESH_MS / 1000, `${what}: data age not visible`);
+  }
+  await c.check?.(page, env);
+
+  // The fault clears: one refresh later the data is fresh again.
+  await c.clear?.(env);
+  await h.clock.advance(REFRESH_MS);
+  await scrape(h, `${what} (recovery)`);
+  assert.equal(h.runner.status().up, true, `${what}: no recovery within one refresh`);
+  assert.equal(await gauge(h, 'up'), 1);
+  assert.ok((await gauge(h, 'lastRefreshSuccess')) > lastOk, `${what}: no fresh data after recovery`);
+  assert.ok((await gauge(h, 'dataAge')) < REFRESH_MS / 1000, `${what}: data still old after recovery`);
+}
+
+/** Runs every row on a fresh environment; prints the summary line. */
+export function summary(source: string, survived: number): string {
+  return `# reliability ${source}: ${survived} fault kinds survived`;
+}
