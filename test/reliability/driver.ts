@@ -5,6 +5,7 @@
 // design keeps up 1), the last good data stays served with its age, and one
 // refresh after the fault clears brings fresh data back.
 import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
 import type { SourceHarness } from '../../src/sim/drive.js';
 import type { FaultServer } from '../../src/sim/fault-server.js';
 import type { Outcome } from '../../src/upstream/api.js';
@@ -128,7 +129,22 @@ export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<v
   assert.ok((await gauge(h, 'dataAge')) < REFRESH_MS / 1000, `${what}: data still old after recovery`);
 }
 
-/** Runs every row on a fresh environment; prints the summary line. */
-export function summary(source: string, survived: number): string {
-  return `# reliability ${source}: ${survived} fault kinds survived`;
+/** One test per row, each on a fresh environment, then the summary line of the fault kinds survived. */
+export function faultTable<E extends Env>(source: string, cases: readonly FaultCase<E>[], setup: (config?: Record<string, unknown>) => Promise<E>): void {
+  describe(`reliability: ${source}`, () => {
+    let survived = 0;
+    after(() => console.log(`reliability ${source}: ${survived} fault kinds survived`));
+    for (const c of cases) {
+      it(c.name, async () => {
+        const env = await setup(c.config);
+        try {
+          await runCase(env, c);
+          survived++;
+        } finally {
+          await env.close();
+        }
+      });
+    }
+    it('covers enough fault kinds', () => assert.ok(cases.length >= 14, `${cases.length} kinds`));
+  });
 }

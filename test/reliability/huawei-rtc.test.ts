@@ -2,10 +2,9 @@
 // fault server in front of the simulator, the vendor's own error answers, and
 // answers of the right shape with unusable data.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
 import { faultServer, type FaultServer } from '../../src/sim/fault-server.js';
 import { huaweiSetup } from '../../src/sources/huawei-rtc/sim/drive.js';
-import { CORE, REQUEST_TIMEOUT, runCase, summary, type Env, type FaultCase } from './driver.js';
+import { CORE, REQUEST_TIMEOUT, faultTable, type Env, type FaultCase } from './driver.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
 
@@ -185,19 +184,4 @@ const CASES: FaultCase<HuaweiEnv>[] = [
   },
 ];
 
-describe('reliability: huawei_rtc', () => {
-  let survived = 0;
-  after(() => console.log(summary('huawei_rtc', survived)));
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const env = await setup(c.config);
-      try {
-        await runCase(env, c);
-        survived++;
-      } finally {
-        await env.close();
-      }
-    });
-  }
-  it('covers enough fault kinds', () => assert.ok(CASES.length >= 14, `${CASES.length} kinds`));
-});
+faultTable('huawei_rtc', CASES, setup);

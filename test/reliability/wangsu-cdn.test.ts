@@ -2,13 +2,12 @@
 // fault server in front of the simulator, the vendor's own error answers, and
 // answers of the right shape with unusable data.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
 import { faultServer } from '../../src/sim/fault-server.js';
 import { ManualClock } from '../../src/sim/manual-clock.js';
 import { THROTTLE_CODE } from '../../src/sources/wangsu-cdn/errors.js';
 import { apiKeyAuth, buildSource, startSim } from '../../src/sources/wangsu-cdn/sim/drive.js';
 import { formatSliceTime } from '../../src/sources/wangsu-cdn/time.js';
-import { CORE, REQUEST_TIMEOUT, runCase, summary, type Env, type FaultCase } from './driver.js';
+import { CORE, REQUEST_TIMEOUT, faultTable, type Env, type FaultCase } from './driver.js';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const DOMAIN = 'a.example';
@@ -162,19 +161,4 @@ const CASES: FaultCase<WangsuEnv>[] = [
   },
 ];
 
-describe('reliability: wangsu_cdn', () => {
-  let survived = 0;
-  after(() => console.log(summary('wangsu_cdn', survived)));
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const env = await setup(c.config);
-      try {
-        await runCase(env, c);
-        survived++;
-      } finally {
-        await env.close();
-      }
-    });
-  }
-  it('covers enough fault kinds', () => assert.ok(CASES.length >= 14, `${CASES.length} kinds`));
-});
+faultTable('wangsu_cdn', CASES, setup);
