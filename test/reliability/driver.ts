@@ -129,6 +129,31 @@ export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<v
   assert.ok((await gauge(h, 'dataAge')) < REFRESH_MS / 1000, `${what}: data still old after recovery`);
 }
 
+/** Faults of the network and of what sits in front of the vendor: the same rows for every source. */
+export const TRANSPORT_FAULTS: FaultCase[] = [
+  { name: 'connection refused', inject: ({ fs }) => fs.refuse(), clear: ({ fs }) => fs.accept(), expect: { up: false, outcome: 'network_error' } },
+  { name: 'connection reset mid-body', inject: ({ fs }) => fs.faults.push('reset'), expect: { up: false, outcome: 'network_error' } },
+  { name: 'no answer (hang)', inject: ({ fs }) => fs.faults.push('hang'), expect: { up: false, outcome: 'timeout' } },
+  { name: 'body drips slowly', inject: ({ fs }) => fs.faults.push({ drip: { dripMs: 50 } }), expect: { up: false, outcome: 'timeout' } },
+  {
+    name: 'HTML with 200',
+    inject: ({ fs }) =>
+      fs.faults.push({ answer: { status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html' } } }),
+    expect: { up: false, outcome: 'invalid_response' },
+  },
+  {
+    name: 'XML with 200',
+    inject: ({ fs }) => fs.faults.push({ answer: { status: 200, body: '<?xml version="1.0"?><response/>', headers: { 'content-type': 'application/xml' } } }),
+    expect: { up: false, outcome: 'invalid_response' },
+  },
+  { name: 'oversize body', inject: ({ fs }) => fs.faults.push({ oversize: { bytes: 65 * 1024 * 1024 } }), expect: { up: false, outcome: 'invalid_response' } },
+  {
+    name: 'gzip bomb',
+    inject: ({ fs }) => fs.faults.push({ gzipBomb: { inflatedBytes: 64 * 1024 * 1024 } }),
+    expect: { up: false, outcome: 'invalid_response' },
+  },
+];
+
 /** One test per row, each on a fresh environment, then the summary line of the fault kinds survived. */
 export function faultTable<E extends Env>(source: string, cases: readonly FaultCase<E>[], setup: (config?: Record<string, unknown>) => Promise<E>): void {
   describe(`reliability: ${source}`, () => {

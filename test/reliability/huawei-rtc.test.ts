@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { faultServer, type FaultServer } from '../../src/sim/fault-server.js';
 import { huaweiSetup } from '../../src/sources/huawei-rtc/sim/drive.js';
-import { CORE, REQUEST_TIMEOUT, faultTable, type Env, type FaultCase } from './driver.js';
+import { CORE, REQUEST_TIMEOUT, TRANSPORT_FAULTS, faultTable, type Env, type FaultCase } from './driver.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
 
@@ -56,15 +56,7 @@ const entry = (uid: string, mid: string, data: unknown, peerid = '0') => ({ uid,
 const vendorError = (status: number, code: string, msg: string) => ({ answer: { status, body: JSON.stringify({ error_code: code, error_msg: msg }) } });
 
 const CASES: FaultCase<HuaweiEnv>[] = [
-  {
-    name: 'connection refused',
-    inject: ({ fs }) => fs.refuse(),
-    clear: ({ fs }) => fs.accept(),
-    expect: { up: false, outcome: 'network_error' },
-  },
-  { name: 'connection reset mid-body', inject: ({ fs }) => fs.faults.push('reset'), expect: { up: false, outcome: 'network_error' } },
-  { name: 'no answer (hang)', inject: ({ fs }) => fs.faults.push('hang'), expect: { up: false, outcome: 'timeout' } },
-  { name: 'body drips slowly', inject: ({ fs }) => fs.faults.push({ drip: { dripMs: 50 } }), expect: { up: false, outcome: 'timeout' } },
+  ...TRANSPORT_FAULTS,
   { name: '5xx burst then recovery', times: 3, inject: ({ sim }) => sim.faults.push('server_error', 3), expect: { up: false, outcome: 'server_error' } },
   { name: 'HTML 502 from a proxy', inject: ({ sim }) => sim.faults.push('html'), expect: { up: false, outcome: 'server_error' } },
   { name: 'throttled: 429 APIGW.0308', inject: ({ sim }) => sim.faults.push('throttle'), expect: { up: false, outcome: 'throttled' } },
@@ -77,23 +69,6 @@ const CASES: FaultCase<HuaweiEnv>[] = [
   {
     name: '{"data": null}',
     inject: ({ sim, roomId }) => sim.faults.push({ answer: { room_id: roomId, data: null } }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
-  {
-    name: 'HTML with 200',
-    inject: ({ fs }) =>
-      fs.faults.push({ answer: { status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html' } } }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
-  {
-    name: 'XML with 200',
-    inject: ({ fs }) => fs.faults.push({ answer: { status: 200, body: '<?xml version="1.0"?><data/>', headers: { 'content-type': 'application/xml' } } }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
-  { name: 'oversize body', inject: ({ fs }) => fs.faults.push({ oversize: { bytes: 65 * 1024 * 1024 } }), expect: { up: false, outcome: 'invalid_response' } },
-  {
-    name: 'gzip bomb',
-    inject: ({ fs }) => fs.faults.push({ gzipBomb: { inflatedBytes: 64 * 1024 * 1024 } }),
     expect: { up: false, outcome: 'invalid_response' },
   },
   {

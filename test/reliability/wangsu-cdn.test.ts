@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/sim/manual-clock.js';
 import { THROTTLE_CODE } from '../../src/sources/wangsu-cdn/errors.js';
 import { apiKeyAuth, buildSource, startSim } from '../../src/sources/wangsu-cdn/sim/drive.js';
 import { formatSliceTime } from '../../src/sources/wangsu-cdn/time.js';
-import { CORE, REQUEST_TIMEOUT, faultTable, type Env, type FaultCase } from './driver.js';
+import { CORE, REQUEST_TIMEOUT, TRANSPORT_FAULTS, faultTable, type Env, type FaultCase } from './driver.js';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const DOMAIN = 'a.example';
@@ -63,15 +63,7 @@ const answer = (streams: Array<{ stream: string; detailList: unknown }>) => ({
 const vendorError = (status: number, code: string, message: string) => ({ answer: { status, body: JSON.stringify({ code, message }) } });
 
 const CASES: FaultCase<WangsuEnv>[] = [
-  {
-    name: 'connection refused',
-    inject: ({ fs }) => fs.refuse(),
-    clear: ({ fs }) => fs.accept(),
-    expect: { up: false, outcome: 'network_error' },
-  },
-  { name: 'connection reset mid-body', inject: ({ fs }) => fs.faults.push('reset'), expect: { up: false, outcome: 'network_error' } },
-  { name: 'no answer (hang)', inject: ({ fs }) => fs.faults.push('hang'), expect: { up: false, outcome: 'timeout' } },
-  { name: 'body drips slowly', inject: ({ fs }) => fs.faults.push({ drip: { dripMs: 50 } }), expect: { up: false, outcome: 'timeout' } },
+  ...TRANSPORT_FAULTS,
   { name: '5xx burst then recovery', times: 3, inject: ({ sim }) => sim.injectFault('server_error', 3), expect: { up: false, outcome: 'server_error' } },
   { name: 'HTML 502 from a proxy', inject: ({ sim }) => sim.injectFault('html'), expect: { up: false, outcome: 'server_error' } },
   { name: `throttled: 446 ${THROTTLE_CODE}`, inject: ({ sim }) => sim.injectFault('throttle'), expect: { up: false, outcome: 'throttled' } },
@@ -86,26 +78,6 @@ const CASES: FaultCase<WangsuEnv>[] = [
     expect: { up: false, outcome: 'invalid_response' },
   },
   { name: 'wrong types', inject: ({ sim }) => sim.injectFault('malformed'), expect: { up: false, outcome: 'invalid_response' } },
-  {
-    name: 'HTML with 200',
-    inject: ({ fs }) =>
-      fs.faults.push({ answer: { status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html' } } }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
-  {
-    name: 'XML with 200',
-    inject: ({ fs }) =>
-      fs.faults.push({
-        answer: { status: 200, body: '<?xml version="1.0"?><response><code>0</code></response>', headers: { 'content-type': 'application/xml' } },
-      }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
-  { name: 'oversize body', inject: ({ fs }) => fs.faults.push({ oversize: { bytes: 65 * 1024 * 1024 } }), expect: { up: false, outcome: 'invalid_response' } },
-  {
-    name: 'gzip bomb',
-    inject: ({ fs }) => fs.faults.push({ gzipBomb: { inflatedBytes: 64 * 1024 * 1024 } }),
-    expect: { up: false, outcome: 'invalid_response' },
-  },
   {
     name: '401 InvalidSignature',
     inject: ({ fs }) => fs.faults.push(vendorError(401, 'InvalidSignature', 'user unknown or password does not match')),
