@@ -6,12 +6,13 @@
 // refresh after the fault clears brings fresh data back.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import request from 'supertest';
 import type { SourceHarness } from '../../src/sim/drive.js';
 import type { FaultServer } from '../../src/sim/fault-server.js';
 import type { Outcome } from '../../src/upstream/api.js';
 
-/** Scrape deadline (fake clock) and refresh interval, as the environments configure them. */
-export const SCRAPE_WAIT_MS = 10_000;
+/** Prometheus's scrape timeout (fake clock) and the refresh interval, as the environments configure them. */
+export const SCRAPE_TIMEOUT_S = 10;
 export const REFRESH_MS = 60_000;
 /** Upstream request deadline (real time: undici's sockets run on it). */
 export const REQUEST_TIMEOUT = '300ms';
@@ -67,20 +68,42 @@ async function gauge(h: SourceHarness, metric: 'dataAge' | 'lastRefreshSuccess' 
 }
 
 /**
- * A scrape with the given deadline: it must answer by then, on the fake clock
- * and quickly in real time, even while the refresh it started hangs. Then waits
- * for that refresh to end (a hung socket ends on the real request deadline).
+ * A scrape as Prometheus sends it: GET /metrics with its timeout header. It
+ * must answer by the deadline, on the fake clock and quickly in real time,
+ * even while the refresh it started hangs. Then waits for that refresh to end
+ * (a hung socket ends on the real request deadline). Returns the page served.
  */
 async function scrape(h: SourceHarness, what: string): Promise<string> {
   const refreshed = Promise.all(h.scheduler.runners.map((r) => r.kick()));
   const fakeStart = h.clock.now();
   const realStart = performance.now();
-  await h.settle(h.scheduler.collect(SCRAPE_WAIT_MS));
-  assert.ok(h.clock.now() - fakeStart <= SCRAPE_WAIT_MS + 1_000, `${what}: scrape answered after its deadline (${h.clock.now() - fakeStart} ms)`);
+  const res = await h.settle(get(h, SCRAPE_TIMEOUT_S));
+  assert.equal(res.status, 200, `${what}: /metrics answered ${res.status}`);
+  assert.ok(h.clock.now() - fakeStart <= SCRAPE_TIMEOUT_S * 1_000, `${what}: scrape answered after its deadline (${h.clock.now() - fakeStart} ms)`);
   assert.ok(performance.now() - realStart < 5_000, `${what}: scrape took ${Math.round(performance.now() - realStart)} ms of real time`);
   await h.settle(refreshed);
   assert.ok(performance.now() - realStart < 5_000, `${what}: the refresh took ${Math.round(performance.now() - realStart)} ms of real time`);
-  return h.scheduler.exposition().text;
+  // What the next scrape sees once that refresh has ended (a hung one only ends on its deadline).
+  const next = await h.settle(get(h, SCRAPE_TIMEOUT_S));
+  assert.equal(next.status, 200);
+  return next.text;
+}
+
+function get(h: SourceHarness, timeoutS: number) {
+  return (
+    request(h.exporter.app)
+      .get('/metrics')
+      .set('X-Prometheus-Scrape-Timeout-Seconds', String(timeoutS))
+      // Uncompressed: gzip runs on libuv's thread pool, which the fake clock would count as waiting.
+      .set('Accept-Encoding', 'identity')
+      .then((r) => r)
+  );
+}
+
+/** The value of an unlabelled-but-for-source self-metric on a served page. */
+function selfMetric(page: string, name: string): number {
+  const m = new RegExp(`^rtc_cdn_exporter_${name}\\{source="[^"]*"\\} (\\S+)$`, 'm').exec(page);
+  return m ? Number(m[1]) : NaN;
 }
 
 export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<void> {
@@ -110,12 +133,15 @@ export async function runCase<E extends Env>(env: E, c: FaultCase<E>): Promise<v
     assert.ok((await counter(h, 'pointsDropped', { reason: c.expect.dropped })) > before.dropped, `${what}: points_dropped{${c.expect.dropped}}`);
   if (c.expect.seriesDropped) assert.ok((await counter(h, 'seriesDropped', {})) > before.series, `${what}: series_dropped_total`);
   if (c.expect.evicted) assert.ok((await counter(h, 'stateEvicted', {})) > before.evicted, `${what}: state_evicted_total`);
-  assert.equal(await gauge(h, 'up'), c.expect.up ? 1 : 0, `${what}: rtc_cdn_exporter_up`);
+  assert.equal(selfMetric(page, 'up'), c.expect.up ? 1 : 0, `${what}: rtc_cdn_exporter_up on the page`);
   if (!c.expect.up) {
-    // The last good data stays, unchanged, with its age showing.
-    assert.equal(page, env.good, `${what}: the last good data is not what is served`);
+    // The last good data stays, unchanged, with its age showing on the same page.
+    assert.ok(
+      page.startsWith(env.good) && page.slice(env.good.length).startsWith('# HELP rtc_cdn_exporter_'),
+      `${what}: the last good data is not what is served`,
+    );
     assert.equal(await gauge(h, 'lastRefreshSuccess'), lastOk, `${what}: last refresh success moved`);
-    assert.ok((await gauge(h, 'dataAge')) >= REFRESH_MS / 1000, `${what}: data age not visible`);
+    assert.ok(selfMetric(page, 'data_age_seconds') >= REFRESH_MS / 1000, `${what}: data age not visible on the page`);
   }
   await c.check?.(page, env);
 

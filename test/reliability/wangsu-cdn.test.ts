@@ -90,6 +90,11 @@ const CASES: FaultCase<WangsuEnv>[] = [
     expect: { up: false, outcome: 'auth_error' },
   },
   {
+    name: 'answer without its data ({"data": null})',
+    inject: ({ sim }) => sim.injectFault({ answer: { code: '0', message: 'success', data: null } }),
+    expect: { up: false, outcome: 'invalid_response' },
+  },
+  {
     name: 'no usable slice (bad times)',
     inject: (env) => env.sim.injectFault(answer([{ stream: 'live/s1', detailList: [{ timestamp: 'yesterday', value: '1.00' }] }])),
     expect: { up: false, outcome: 'invalid_response', dropped: 'bad_time' },

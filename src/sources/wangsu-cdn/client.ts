@@ -53,26 +53,25 @@ const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)
 const detailSchema = z.object({
   code: z.union([z.string(), z.number()]).transform(String),
   message: z.string().optional(),
-  data: z
-    .array(
-      z.object({
-        domain: z.string(),
-        domainOfStreamList: z
-          .array(
-            z.object({
-              stream: z.string(),
-              // Checked per slice: one bad slice is dropped and counted, not the whole answer.
-              detailList: z.array(z.object({ timestamp: z.unknown(), value: z.unknown(), onlineUser: count.optional() })).nullish(),
-            }),
-          )
-          .nullish(),
-      }),
-    )
-    .nullish(),
+  data: z.array(
+    z.object({
+      domain: z.string(),
+      domainOfStreamList: z
+        .array(
+          z.object({
+            stream: z.string(),
+            // Checked per slice: one bad slice is dropped and counted, not the whole answer.
+            detailList: z.array(z.object({ timestamp: z.unknown(), value: z.unknown(), onlineUser: count.optional() })).nullish(),
+          }),
+        )
+        .nullish(),
+    }),
+  ),
+  // An idle query answers `data: []`; an answer without its data (null, missing) is unusable.
 });
 
 const streamListSchema = z.object({
-  result: z.array(z.object({ domain: z.string(), streamList: z.array(z.string()).nullish() })).nullish(),
+  result: z.array(z.object({ domain: z.string(), streamList: z.array(z.string()).nullish() })),
 });
 
 /** Adds the authentication headers to a request. */
@@ -151,7 +150,7 @@ export class WangsuClient {
       (res) => {
         const parsed = streamListSchema.parse(JSON.parse(res.body));
         const streams = new Set<string>();
-        for (const entry of parsed.result ?? []) if (entry.domain === domain) for (const s of entry.streamList ?? []) streams.add(wellFormed(s));
+        for (const entry of parsed.result) if (entry.domain === domain) for (const s of entry.streamList ?? []) streams.add(wellFormed(s));
         return [...streams].sort();
       },
       call,
@@ -174,7 +173,7 @@ export class WangsuClient {
     const dropped = new Map<string, number>();
     const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
     let usable = 0;
-    for (const d of parsed.data ?? []) {
+    for (const d of parsed.data) {
       for (const s of d.domainOfStreamList ?? []) {
         const points: SlicePoint[] = [];
         for (const item of s.detailList ?? []) {
