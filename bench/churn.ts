@@ -21,7 +21,8 @@ function run(maxStreams: number): { streams: number; evicted: number; heapMb: nu
       stream: `live/m${m}-s${i}`,
       points: [{ endMs, hundredths: 100 + i, online: undefined }],
     }));
-    ledger.apply({ key: 'k', toMs: endMs, watermarkMs: endMs - MIN, flow, bandwidth: flow });
+    ledger.applySettled({ key: 'k', toMs: endMs, watermarkMs: endMs - MIN, flow });
+    ledger.applyFresh({ key: 'k', toMs: endMs, bandwidth: flow });
     // What the source does at each key listing: forget streams idle for longer than retention (25 min).
     ledger.prune(endMs, 25 * MIN);
   }

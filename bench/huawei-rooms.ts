@@ -17,7 +17,7 @@ async function measure(rooms: number, minutes: number): Promise<void> {
       if ((now - start) % 15_000 === 0) void h.exporter.scheduler.collect(10_000);
       const st = h.runner.status();
       if (warmAt === undefined && st.keys === rooms && st.withData === rooms) warmAt = now;
-      if (warmAt !== undefined) worstAge = Math.max(worstAge, st.dataAgeSeconds);
+      if (warmAt !== undefined) worstAge = Math.max(worstAge, st.dataAgeSeconds ?? 0);
     });
     const span = (h.clock.now() - start) / 60_000;
     const qos = h.sim.requests.filter((r) => r.path.endsWith('/qos/details')).length;

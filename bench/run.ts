@@ -9,7 +9,7 @@ import { defineSource, type FamilySpec, type Sample, type Source } from '../src/
 
 const KEYS = 1_000;
 const PER_KEY = 100; // 100 users × 1 family… spread over 4 families below
-const FAMILIES: FamilySpec[] = ['audio_jitter_seconds', 'video_jitter_seconds', 'audio_loss_ratio', 'video_bitrate_bits_per_second'].map((n) => ({
+const FAMILIES: FamilySpec[] = ['audio_jitter_seconds', 'video_jitter_seconds', 'audio_loss_ratio', 'video_bitrate_bytes_per_second'].map((n) => ({
   name: `bench_${n}`,
   help: `Bench family ${n}.`,
   type: 'gauge',
@@ -51,7 +51,7 @@ async function main() {
   const source: Source = {
     keyListIntervalMs: 3_600_000,
     listKeys: async () => keys,
-    refresh: async (key) => samplesFor(key, 0),
+    refresh: async (key) => ({ samples: samplesFor(key, 0) }),
     describe: () => 'bench',
   };
   const definition = defineSource({

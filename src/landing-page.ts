@@ -5,7 +5,7 @@ export function landingPage(version: string, sources: readonly SourceStatus[]): 
   const rows = sources
     .map(
       (s) =>
-        `<tr><td>${esc(s.name)}</td><td>${s.up ? 'up' : 'down'}</td><td>${s.keys}</td><td>${s.failing}</td><td>${s.dataAgeSeconds.toFixed(0)} s</td><td>${esc(s.about)}</td></tr>`,
+        `<tr><td>${esc(s.name)}</td><td>${s.up ? 'up' : 'down'}</td><td>${s.keys}</td><td>${s.failing}</td><td>${s.dataAgeSeconds === undefined ? 'no data yet' : `${s.dataAgeSeconds.toFixed(0)} s`}</td><td>${esc(s.about)}</td></tr>`,
     )
     .join('\n');
   const titles = sources.map((s) => s.title);

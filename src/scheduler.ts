@@ -35,8 +35,11 @@ export interface SourceStatus {
   keys: number;
   withData: number;
   failing: number;
-  /** Age of the oldest data served; a key never refreshed counts from when it appeared. */
-  dataAgeSeconds: number;
+  /**
+   * Age of the oldest data served (from when it ends, for APIs that lag); a key
+   * never refreshed counts from when it appeared. Undefined while no key has data.
+   */
+  dataAgeSeconds: number | undefined;
 }
 
 export interface RunnerDeps {
@@ -60,6 +63,8 @@ interface Refreshable {
 
 interface KeyState extends Refreshable {
   rendered: RenderedKey | undefined;
+  /** When the data rendered ends (KeyData.dataTimeMs, or the refresh). */
+  dataTimeMs: number | undefined;
   since: number;
 }
 
@@ -133,7 +138,7 @@ export class SourceRunner {
     for (const st of this.keys.values()) {
       if (st.lastAttemptFailed) failing++;
       if (st.rendered) withData++;
-      oldest = Math.min(oldest, st.lastSuccess ?? st.since);
+      oldest = Math.min(oldest, st.dataTimeMs ?? st.since);
     }
     const listed = this.keyList.lastSuccess !== undefined && !this.keyList.lastAttemptFailed;
     return {
@@ -145,7 +150,7 @@ export class SourceRunner {
       keys: this.keys.size,
       withData,
       failing,
-      dataAgeSeconds: (now - oldest) / 1000,
+      dataAgeSeconds: withData > 0 ? (now - oldest) / 1000 : undefined,
     };
   }
 
@@ -177,7 +182,7 @@ export class SourceRunner {
             this.dirty = true;
           }
         }
-        for (const key of listed) if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, since: now });
+        for (const key of listed) if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, dataTimeMs: undefined, since: now });
         this.succeeded(this.keyList);
       } catch (err) {
         this.failed(this.keyList, err, 'key list');
@@ -193,9 +198,10 @@ export class SourceRunner {
     const started = performance.now();
     st.inflight = (async () => {
       try {
-        const samples = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? 0 });
+        const data = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? 0 });
         if (this.keys.get(key) !== st) return; // the key left the list meanwhile
-        st.rendered = renderKey(samples);
+        st.rendered = renderKey(data.samples);
+        st.dataTimeMs = data.dataTimeMs ?? clock.now();
         if (st.rendered.duplicates > 0) {
           metrics.seriesDuplicate.inc({ source: this.settings.name }, st.rendered.duplicates);
           this.deps.logger.warn({ source: this.settings.name, key, duplicates: st.rendered.duplicates }, 'samples repeating a series of their key dropped');

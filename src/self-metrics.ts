@@ -51,11 +51,13 @@ export class SelfMetrics {
     });
     this.dataAge = new Gauge({
       name: `${PREFIX}data_age_seconds`,
-      help: 'Age of the oldest data the source serves (time since its key was last refreshed successfully).',
+      help: 'Age of the oldest data the source serves: time since the newest data of its stalest key ends (Wangsu: the slice end, delay included; otherwise the last successful refresh). Absent while the source has no data.',
       labelNames: ['source'],
       registers,
       collect: () => {
-        for (const s of this.statusOf()) this.dataAge.set({ source: s.name }, s.dataAgeSeconds);
+        // Reset first: a source without data has no sample, never a 0.
+        this.dataAge.reset();
+        for (const s of this.statusOf()) if (s.dataAgeSeconds !== undefined) this.dataAge.set({ source: s.name }, s.dataAgeSeconds);
       },
     });
     this.apiRequests = new Counter({

@@ -27,6 +27,16 @@ export interface Sample {
   readonly value: number;
 }
 
+/** What one key refresh returns. */
+export interface KeyData {
+  readonly samples: readonly Sample[];
+  /**
+   * When the newest data served ends, if the API lags (Wangsu's slices end
+   * minutes ago): the source's data age counts from here. Default: the refresh.
+   */
+  readonly dataTimeMs?: number;
+}
+
 export interface RefreshContext {
   /** Aborts when the exporter shuts down. */
   readonly signal: AbortSignal;
@@ -41,7 +51,7 @@ export interface Source {
   /** The units of refresh: one room, one batch of domains. A key that disappears loses its series. */
   listKeys(ctx: RefreshContext): Promise<string[]>;
   /** The current samples of one key; throw (ideally an UpstreamError) to keep the last good data. */
-  refresh(key: string, ctx: RefreshContext): Promise<Sample[]>;
+  refresh(key: string, ctx: RefreshContext): Promise<KeyData>;
   /** One line about the source for the landing page (no secrets). */
   describe(): string;
 }

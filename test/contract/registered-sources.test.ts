@@ -1,20 +1,20 @@
 // The contract, for every source this build registers.
 import { sources } from '../../src/sources/index.js';
+import { MID_TABLE, PREFIX as HUAWEI_PREFIX, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY } from '../../src/sources/huawei-rtc/families.js';
+import { wangsuFamilies } from '../../src/sources/wangsu-cdn/families.js';
 import { EXAMPLE_ENV } from '../helpers/example-env.js';
 import { sourceContract } from './source-contract.js';
 
-// promtool lints `bits`: issue #11 renames these to bytes per second (with their alerts and dashboards).
-const PENDING_RENAMES = [
-  'huaweicloud_rtc_audio_bitrate_bits_per_second',
-  'huaweicloud_rtc_video_bitrate_bits_per_second',
-  'huaweicloud_rtc_screen_share_bitrate_bits_per_second',
-  'wangsu_live_stream_bandwidth_bits_per_second',
-];
+/** Every family each source can emit, from the sources' own tables. */
+const FAMILIES: Record<string, readonly string[]> = {
+  huawei_rtc: [...Object.values(MID_TABLE).map((d) => `${HUAWEI_PREFIX}${d.family}`), UNKNOWN_MID_FAMILY.name, ROOM_LAST_SAMPLE.name, ROOM_LAST_REFRESH.name],
+  wangsu_cdn: Object.values(wangsuFamilies(1_000_000)).map((f) => f.name),
+};
 
 for (const definition of sources) {
   sourceContract({
     definition,
     example: { file: new URL('../../../config.example.yaml', import.meta.url), env: EXAMPLE_ENV, sources },
-    pendingRenames: PENDING_RENAMES,
+    families: FAMILIES[definition.name] ?? [`${definition.name}: list its families in FAMILIES`],
   });
 }

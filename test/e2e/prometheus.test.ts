@@ -130,9 +130,9 @@ describe('end to end with a real Prometheus', () => {
     const families = [
       'huaweicloud_rtc_audio_jitter_seconds',
       'huaweicloud_rtc_video_packet_loss_ratio',
-      'huaweicloud_rtc_video_bitrate_bits_per_second',
+      'huaweicloud_rtc_video_bitrate_bytes_per_second',
       'huaweicloud_rtc_room_last_refresh_timestamp_seconds',
-      'wangsu_live_stream_bandwidth_bits_per_second',
+      'wangsu_live_stream_bandwidth_bytes_per_second',
       'wangsu_live_stream_traffic_bytes_total',
       'wangsu_live_stream_online_users',
       'rtc_cdn_exporter_up',
@@ -145,10 +145,10 @@ describe('end to end with a real Prometheus', () => {
     assert.deepEqual(Object.keys(jitter!.metric).sort(), ['__name__', 'app_id', 'instance', 'job', 'peerid', 'room_id', 'uid']);
     assert.ok((await query('huaweicloud_rtc_audio_jitter_seconds > 2')).length === 0, 'jitter in ms, not seconds');
     assert.ok((await query('huaweicloud_rtc_audio_packet_loss_ratio > 1')).length === 0, 'loss in percent, not a ratio');
-    assert.ok((await query('huaweicloud_rtc_video_bitrate_bits_per_second > 50000')).length > 0, 'bitrate in kbit/s, not bit/s');
-    const [bw] = await query('wangsu_live_stream_bandwidth_bits_per_second');
+    assert.ok((await query('huaweicloud_rtc_video_bitrate_bytes_per_second > 6000')).length > 0, 'bitrate in kbit/s, not bytes/s');
+    const [bw] = await query('wangsu_live_stream_bandwidth_bytes_per_second');
     assert.deepEqual(Object.keys(bw!.metric).sort(), ['__name__', 'domain', 'instance', 'job', 'stream']);
-    assert.ok((await query('wangsu_live_stream_bandwidth_bits_per_second > 10000')).length > 0, 'bandwidth in Mbit/s, not bit/s');
+    assert.ok((await query('wangsu_live_stream_bandwidth_bytes_per_second > 10000')).length > 0, 'bandwidth in Mbit/s, not bytes/s');
     assert.deepEqual(
       (await query('rtc_cdn_exporter_up')).map((r) => r.value[1]),
       ['1', '1'],

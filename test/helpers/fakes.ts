@@ -5,7 +5,7 @@ import { Exporter } from '../../src/exporter.js';
 import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { Scheduler, SourceRunner } from '../../src/scheduler.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
-import { defineSource, type FamilySpec, type RefreshContext, type Sample, type Source, type SourceDefinition } from '../../src/source.js';
+import { defineSource, type FamilySpec, type KeyData, type RefreshContext, type Sample, type Source, type SourceDefinition } from '../../src/source.js';
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
@@ -34,9 +34,9 @@ export class FakeSource implements Source {
     return [...this.keys];
   }
 
-  refresh(key: string, ctx: RefreshContext): Promise<Sample[]> {
+  async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     this.refreshes++;
-    return this.refresher(key, ctx);
+    return { samples: await this.refresher(key, ctx) };
   }
 
   describe(): string {

@@ -119,7 +119,7 @@ function plan(values: readonly string[]) {
     }
   }
   const w = wangsuFamilies(1_000_000);
-  const wangsuNames = [w.bandwidth, w.traffic, w.onlineUsers, w.lastSlice, w.trafficTotal].map((f) => f.name);
+  const wangsuNames = [w.bandwidth, w.onlineUsers, w.freshSlice, w.traffic, w.settledSlice, w.trafficTotal].map((f) => f.name);
   const add = (domain: string, stream: string) => {
     for (const name of wangsuNames) expected.add(identity(name, { domain, stream: wf(stream) }));
   };

@@ -11,7 +11,7 @@ import { CORE, REQUEST_TIMEOUT, TRANSPORT_FAULTS, faultTable, type Env, type Fau
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const DOMAIN = 'a.example';
-const BANDWIDTH = 'wangsu_live_stream_bandwidth_bits_per_second';
+const BANDWIDTH = 'wangsu_live_stream_bandwidth_bytes_per_second';
 
 interface WangsuEnv extends Env {
   sim: Awaited<ReturnType<typeof startSim>>['sim'];

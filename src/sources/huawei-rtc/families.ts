@@ -9,8 +9,9 @@ export const UPSTREAM_UNITS = {
   ratio: { factor: 1, base: 'ratio' },
   ms: { factor: 0.001, base: 'seconds' },
   s: { factor: 1, base: 'seconds' },
-  'kbit/s': { factor: 1000, base: 'bits/s' },
-  'bit/s': { factor: 1, base: 'bits/s' },
+  // Prometheus counts data in bytes: a kbit is 1000 bits, 8 bits a byte.
+  'kbit/s': { factor: 125, base: 'bytes/s' },
+  'bit/s': { factor: 0.125, base: 'bytes/s' },
   'frames/s': { factor: 1, base: 'frames/s' },
   pixels: { factor: 1, base: 'pixels' },
 } as const;
@@ -31,9 +32,9 @@ const m = (family: string, what: string, unit: UpstreamUnit, documented: boolean
 export const MID_TABLE: Readonly<Record<string, MidDef>> = {
   appcpu: m('app_cpu_usage_ratio', 'CPU usage of the app', 'percent', false),
   syscpu: m('system_cpu_usage_ratio', 'CPU usage of the whole device', 'percent', false),
-  abit: m('audio_bitrate_bits_per_second', 'Audio bitrate', 'kbit/s', true),
-  vbit: m('video_bitrate_bits_per_second', 'Video bitrate', 'kbit/s', true),
-  dbit: m('screen_share_bitrate_bits_per_second', 'Screen-share bitrate', 'kbit/s', true),
+  abit: m('audio_bitrate_bytes_per_second', 'Audio bitrate', 'kbit/s', true),
+  vbit: m('video_bitrate_bytes_per_second', 'Video bitrate', 'kbit/s', true),
+  dbit: m('screen_share_bitrate_bytes_per_second', 'Screen-share bitrate', 'kbit/s', true),
   vfps: m('video_frames_per_second', 'Video frame rate', 'frames/s', true),
   dfps: m('screen_share_frames_per_second', 'Screen-share frame rate', 'frames/s', true),
   ablock: m('audio_freeze_ratio', 'Audio freeze rate (a freeze is >= 600 ms)', 'percent', false),
@@ -75,7 +76,8 @@ export function buildMidFamilies(overrides: Readonly<Record<string, UpstreamUnit
     const unit = overrides[mid] ?? def.unit;
     const { factor } = UPSTREAM_UNITS[unit];
     const origin = overrides[mid] ? 'set in config' : def.documented ? 'documented' : 'assumed; override with huawei_rtc.units';
-    const conversion = factor === 1 ? 'no conversion' : `x ${factor}`;
+    const { base } = UPSTREAM_UNITS[unit];
+    const conversion = factor === 1 ? 'no conversion' : `× ${factor} to ${base}${base === 'bytes/s' ? ' (bits ÷ 8)' : ''}`;
     out.set(mid, {
       spec: {
         name: `${PREFIX}${def.family}`,

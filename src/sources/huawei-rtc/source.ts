@@ -1,7 +1,7 @@
 // The huawei_rtc source: one key per room, the latest point of every
 // (uid, peerid, mid) series of the room, converted to base units.
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
-import type { RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
+import type { KeyData, RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { HuaweiRtcClient, type QosEntry } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
@@ -48,7 +48,7 @@ export class HuaweiRtcSource implements Source {
     return [...keys];
   }
 
-  async refresh(key: string, ctx: RefreshContext): Promise<Sample[]> {
+  async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     const [appId, roomId] = fromTupleKey(key) as [string, string];
     const app = this.apps.get(appId)!;
     const { entries, truncated } = await this.client.qosDetails(app, roomId, ctx);
@@ -58,7 +58,7 @@ export class HuaweiRtcSource implements Source {
         'room has more qos pages than max_pages; exporting the first pages only',
       );
     }
-    return this.toSamples(appId, roomId, entries);
+    return { samples: this.toSamples(appId, roomId, entries) };
   }
 
   /**

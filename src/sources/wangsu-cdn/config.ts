@@ -1,7 +1,7 @@
 // The `wangsu_cdn:` config block: strict, every default documented here and in
 // config.example.yaml. Limits that Wangsu support can raise are configurable.
 import { z } from 'zod';
-import { budgetSchema, durationDefault, httpUrlDefault, secret } from '../../schema.js';
+import { budgetSchema, duration, durationDefault, httpUrlDefault, secret } from '../../schema.js';
 import { parseZoneHeader } from './time.js';
 
 const apiKeyAuth = z.strictObject({
@@ -46,7 +46,7 @@ export const wangsuConfig = z.strictObject({
     .array(z.enum(['flow', 'bandwidth']))
     .min(1)
     .default(['flow', 'bandwidth']),
-  /** Ask for onlineUser (isReturnOnline); 1m slices only. Default: true with 1m, false with 5m. */
+  /** Ask for onlineUser (isReturnOnline) on the bandwidth request; 1m slices only. Default: true with 1m and bandwidth read. */
   online_users: z.boolean().optional(),
   /** Wangsu's filterEmptyStream: drop data whose stream name is empty. */
   filter_empty_stream: z.boolean().default(false),
@@ -55,6 +55,13 @@ export const wangsuConfig = z.strictObject({
    * 5–15 minutes; at 15m every slice we read is final, so the counter is exact.
    */
   delay: durationDefault('15m'),
+  /**
+   * Bandwidth and online users read the freshest slices instead: a window
+   * ending at now − fresh_delay. Slices show up 1–5 minutes after they end,
+   * partial at first, so these gauges may be revised upwards; the traffic
+   * counter keeps reading settled slices only (delay). Default: 5m, or delay if shorter.
+   */
+  fresh_delay: duration.optional(),
   /** Length of each query window (Wangsu allows at most 10 minutes). */
   window: durationDefault('10m'),
   /** After failures, how far back a batch catches up on slices it has not counted yet. */
@@ -88,6 +95,8 @@ export const wangsuConfig = z.strictObject({
   }),
 });
 
+const DEFAULT_FRESH_DELAY_MS = 300_000;
+
 type ParsedWangsuConfig = z.output<typeof wangsuConfig>;
 
 /** Rules across keys. */
@@ -97,6 +106,10 @@ export function checkWangsuConfig(c: ParsedWangsuConfig, ctx: z.core.$Refinement
   if (c.window < intervalMs || c.window % intervalMs !== 0)
     ctx.addIssue({ code: 'custom', path: ['window'], message: `must be a multiple of data_interval (${c.data_interval})` });
   if (c.delay < 60_000) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'must be at least 1m (dateTo must lie in the past)' });
+  if (c.fresh_delay !== undefined && c.fresh_delay < 60_000)
+    ctx.addIssue({ code: 'custom', path: ['fresh_delay'], message: 'must be at least 1m (dateTo must lie in the past)' });
+  if (c.fresh_delay !== undefined && c.fresh_delay > c.delay)
+    ctx.addIssue({ code: 'custom', path: ['fresh_delay'], message: `must not be longer than delay (${c.delay / 60_000}m): fresh slices are the newer ones` });
   if (c.max_catch_up > 86_400_000) ctx.addIssue({ code: 'custom', path: ['max_catch_up'], message: 'at most 1d' });
   if (c.stream_list_lookback > 3 * 86_400_000) ctx.addIssue({ code: 'custom', path: ['stream_list_lookback'], message: 'Wangsu lists at most 3 days' });
   // A domain in two entries (two keywords) would be in two batches, both exporting its common streams.
@@ -107,10 +120,20 @@ export function checkWangsuConfig(c: ParsedWangsuConfig, ctx: z.core.$Refinement
   });
   if (c.online_users === true && c.data_interval !== '1m')
     ctx.addIssue({ code: 'custom', path: ['online_users'], message: 'online users come with 1m slices only; set data_interval: 1m or online_users: false' });
+  if (c.online_users === true && !c.data_types.includes('bandwidth'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['online_users'],
+      message: 'online users ride on the bandwidth request; add bandwidth to data_types or set online_users: false',
+    });
 }
 
 /** Defaults that depend on other keys. */
-export const normalizeWangsuConfig = (c: ParsedWangsuConfig) => ({ ...c, online_users: c.online_users ?? c.data_interval === '1m' });
+export const normalizeWangsuConfig = (c: ParsedWangsuConfig) => ({
+  ...c,
+  online_users: c.online_users ?? (c.data_interval === '1m' && c.data_types.includes('bandwidth')),
+  fresh_delay: c.fresh_delay ?? Math.min(DEFAULT_FRESH_DELAY_MS, c.delay),
+});
 
 export type WangsuConfig = ReturnType<typeof normalizeWangsuConfig>;
 export type WangsuAuthConfig = WangsuConfig['auth'];

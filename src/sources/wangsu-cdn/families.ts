@@ -5,14 +5,15 @@ import type { StreamState } from './ledger.js';
 
 export const PREFIX = 'wangsu_live_';
 
-/** Wangsu's Mbps is a bit rate: SI mega, as for every network rate. */
-const BITS_PER_MBPS = 1_000_000;
+/** Wangsu's Mbps is a bit rate, SI mega as for every network rate; Prometheus counts bytes: ÷ 8. */
+const BYTES_PER_SECOND_PER_MBPS = 1_000_000 / 8;
 
 export interface WangsuFamilies {
   bandwidth: FamilySpec;
-  traffic: FamilySpec;
   onlineUsers: FamilySpec;
-  lastSlice: FamilySpec;
+  freshSlice: FamilySpec;
+  traffic: FamilySpec;
+  settledSlice: FamilySpec;
   trafficTotal: FamilySpec;
 }
 
@@ -20,23 +21,28 @@ export function wangsuFamilies(mbBytes: number): WangsuFamilies {
   const mb = mbBytes === 1_048_576 ? '1048576 (2^20)' : '1000000 (10^6)';
   return {
     bandwidth: {
-      name: 'wangsu_live_stream_bandwidth_bits_per_second',
-      help: `Bandwidth of the stream in its latest settled slice: Wangsu stream/detail dataType=bandwidth detailList.value (Mbps) × ${BITS_PER_MBPS}; 0 when Wangsu omits the slice (it sends only values above zero).`,
-      type: 'gauge',
-    },
-    traffic: {
-      name: 'wangsu_live_stream_traffic_bytes',
-      help: `Bytes delivered for the stream in its latest settled slice: Wangsu stream/detail dataType=flow detailList.value (MB) × ${mb}; 0 when Wangsu omits the slice.`,
+      name: 'wangsu_live_stream_bandwidth_bytes_per_second',
+      help: `Peak bandwidth of the stream in its freshest slice (see wangsu_live_stream_fresh_slice_timestamp_seconds; may still be revised upwards): Wangsu stream/detail dataType=bandwidth detailList.value (Mbps) × ${BYTES_PER_SECOND_PER_MBPS} (10^6 bits ÷ 8); 0 when Wangsu omits the stream from that slice (it sends only values above zero).`,
       type: 'gauge',
     },
     onlineUsers: {
       name: 'wangsu_live_stream_online_users',
-      help: 'Online users of the stream in its latest settled slice: Wangsu stream/detail detailList.onlineUser (isReturnOnline, 1m slices), unchanged; 0 when Wangsu omits the slice.',
+      help: 'Online users of the stream in its freshest slice: Wangsu stream/detail detailList.onlineUser (isReturnOnline, 1m slices), unchanged; absent when Wangsu gave no onlineUser for that slice.',
       type: 'gauge',
     },
-    lastSlice: {
-      name: 'wangsu_live_stream_last_slice_timestamp_seconds',
-      help: 'End of the slice the other wangsu_live_stream_* gauges describe: Wangsu detailList.timestamp (yyyy-MM-dd HH:mm in the X-Time-Zone zone; a value covers the interval ending then) as Unix seconds.',
+    freshSlice: {
+      name: 'wangsu_live_stream_fresh_slice_timestamp_seconds',
+      help: 'End of the slice the bandwidth and online-user gauges describe: the newest slice Wangsu had for the batch in the window ending at now − fresh_delay (detailList.timestamp, as Unix seconds).',
+      type: 'gauge',
+    },
+    traffic: {
+      name: 'wangsu_live_stream_traffic_bytes',
+      help: `Bytes delivered for the stream in its latest settled slice (see wangsu_live_stream_settled_slice_timestamp_seconds): Wangsu stream/detail dataType=flow detailList.value (MB) × ${mb}; 0 when Wangsu omits the slice.`,
+      type: 'gauge',
+    },
+    settledSlice: {
+      name: 'wangsu_live_stream_settled_slice_timestamp_seconds',
+      help: 'End of the settled slice (now − delay) the traffic gauge and counter have read up to: Wangsu detailList.timestamp (yyyy-MM-dd HH:mm in the X-Time-Zone zone; a value covers the interval ending then) as Unix seconds.',
       type: 'gauge',
     },
     trafficTotal: {
@@ -55,19 +61,30 @@ export interface SampleOptions {
   online: boolean;
 }
 
+/** Series one stream can have: the source's share of max_series is counted in streams. */
+export function seriesPerStream(o: Pick<SampleOptions, 'flow' | 'bandwidth' | 'online'>): number {
+  return 2 * Number(o.bandwidth) + Number(o.online) + 3 * Number(o.flow);
+}
+
 /** Hundredths of an MB → bytes; exact for the SI base. */
 const hundredthsMbToBytes = (hundredths: number, mbBytes: number) => (hundredths * mbBytes) / 100;
 
-/** The samples of one stream's latest slice and its counter. */
+/** The samples of one stream: its freshest slice, its settled slice and its counter. */
 export function streamSamples(st: StreamState, o: SampleOptions): Sample[] {
   const labels = { domain: st.domain, stream: st.stream };
   const f = o.families;
-  const out: Sample[] = [{ family: f.lastSlice, labels, value: st.latest.endMs / 1000 }];
-  if (o.bandwidth) out.push({ family: f.bandwidth, labels, value: (st.latest.bandwidthHundredths * BITS_PER_MBPS) / 100 });
+  const out: Sample[] = [];
+  if (o.bandwidth && st.fresh) {
+    out.push({ family: f.freshSlice, labels, value: st.fresh.endMs / 1000 });
+    out.push({ family: f.bandwidth, labels, value: (st.fresh.bandwidthHundredths * BYTES_PER_SECOND_PER_MBPS) / 100 });
+    if (o.online && st.fresh.online !== undefined) out.push({ family: f.onlineUsers, labels, value: st.fresh.online });
+  }
   if (o.flow) {
-    out.push({ family: f.traffic, labels, value: hundredthsMbToBytes(st.latest.flowHundredths, o.mbBytes) });
+    if (st.settled) {
+      out.push({ family: f.settledSlice, labels, value: st.settled.endMs / 1000 });
+      out.push({ family: f.traffic, labels, value: hundredthsMbToBytes(st.settled.flowHundredths, o.mbBytes) });
+    }
     out.push({ family: f.trafficTotal, labels, value: hundredthsMbToBytes(st.countedHundredths, o.mbBytes) });
   }
-  if (o.online) out.push({ family: f.onlineUsers, labels, value: st.latest.online });
   return out;
 }

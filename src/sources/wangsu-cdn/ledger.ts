@@ -1,5 +1,6 @@
-// The per-stream cursor behind wangsu_live_stream_traffic_bytes_total, and the
-// latest settled slice of each stream behind the gauges.
+// The per-stream cursor behind wangsu_live_stream_traffic_bytes_total, the
+// latest settled slice behind the traffic gauge, and the freshest slice behind
+// the bandwidth and online gauges.
 //
 // Policy (the README's wangsu_cdn section says the same):
 // - A slice is counted once: when the first processed window that contains it
@@ -18,12 +19,18 @@ import type { SlicePoint, StreamSeries } from './client.js';
 /** A tuple, not a join: a stream name may hold any character, the separator included. */
 const streamId = (domain: string, stream: string) => tupleKey(domain, stream);
 
-/** The slice the gauges show: the end of the window, zero where Wangsu sent nothing. */
-interface LatestSlice {
+/** The settled slice behind the traffic gauge: the end of the flow window, zero where Wangsu sent nothing. */
+interface SettledSlice {
   endMs: number;
   flowHundredths: number;
+}
+
+/** The freshest slice behind the bandwidth and online gauges. */
+interface FreshSlice {
+  endMs: number;
   bandwidthHundredths: number;
-  online: number;
+  /** Absent when Wangsu gave no onlineUser for the slice. */
+  online: number | undefined;
 }
 
 export interface StreamState {
@@ -37,16 +44,25 @@ export interface StreamState {
   lastNonZeroMs: number;
   /** The batch key that last reported the stream: the one that exports its series. */
   ownerKey: string;
-  latest: LatestSlice;
+  /** Undefined until a settled (flow) window has covered the stream. */
+  settled: SettledSlice | undefined;
+  /** Undefined until a fresh (bandwidth) window has covered the stream. */
+  fresh: FreshSlice | undefined;
 }
 
-export interface WindowResult {
+export interface SettledWindow {
   key: string;
   toMs: number;
   /** The batch's watermark before this window. */
   watermarkMs: number | undefined;
-  flow: readonly StreamSeries[] | undefined;
-  bandwidth: readonly StreamSeries[] | undefined;
+  flow: readonly StreamSeries[];
+}
+
+export interface FreshWindow {
+  key: string;
+  /** End of the fresh window: floor(now − fresh_delay). */
+  toMs: number;
+  bandwidth: readonly StreamSeries[];
 }
 
 export interface LedgerLimits {
@@ -71,22 +87,68 @@ export class TrafficLedger {
     private readonly limits: LedgerLimits = { maxStreams: Infinity, onEvict: () => {} },
   ) {}
 
-  /** Counts the new slices of one processed window; returns the hundredths of MB added. */
-  apply(w: WindowResult): number {
+  /** Counts the new slices of one settled (flow) window; returns the hundredths of MB added. */
+  applySettled(w: SettledWindow): number {
     const floorMs = w.watermarkMs ?? this.baselineMs;
-    const seen = new Map<string, { domain: string; stream: string; flow: SlicePoint[]; bandwidth: SlicePoint[] }>();
-    const entry = (s: StreamSeries) => {
-      const id = streamId(s.domain, s.stream);
-      let e = seen.get(id);
-      if (!e) seen.set(id, (e = { domain: s.domain, stream: s.stream, flow: [], bandwidth: [] }));
-      return e;
-    };
-    for (const s of w.flow ?? []) addOnce(entry(s).flow, s.points);
-    for (const s of w.bandwidth ?? []) addOnce(entry(s).bandwidth, s.points);
-
     let added = 0;
+    const seen = this.report(w.key, w.flow, floorMs, w.toMs);
+    for (const [st, points] of seen) {
+      // The batch saw this stream's zeros up to its watermark too, so a slice there is a revision.
+      const cursor = Math.max(st.cursorMs, floorMs);
+      for (const p of points) {
+        if (p.endMs > cursor && p.endMs <= w.toMs) {
+          st.countedHundredths += p.hundredths;
+          added += p.hundredths;
+        }
+      }
+      st.cursorMs = Math.max(cursor, w.toMs);
+      st.settled = { endMs: w.toMs, flowHundredths: points.find((p) => p.endMs === w.toMs)?.hundredths ?? 0 };
+    }
+    // Streams of this batch that sent nothing: their settled slice is zero.
+    for (const st of this.streams.values()) {
+      if (st.ownerKey === w.key && !seen.has(st) && (st.settled?.endMs ?? -Infinity) < w.toMs) st.settled = { endMs: w.toMs, flowHundredths: 0 };
+    }
+    return added;
+  }
+
+  /**
+   * Takes the freshest slice of one fresh (bandwidth) window. Its edge is the
+   * newest slice any stream of the answer has: slices after it are not
+   * available yet (late), not zero, so no stream reads 0 for them. A stream
+   * without a value at the edge reads 0 there (Wangsu omits zeros). An answer
+   * with no slice at all has its edge at the window's end. Returns the edge.
+   */
+  applyFresh(w: FreshWindow): number {
+    let edgeMs = -Infinity;
+    for (const s of w.bandwidth) for (const p of s.points) if (p.endMs <= w.toMs && p.endMs > edgeMs) edgeMs = p.endMs;
+    if (edgeMs === -Infinity) edgeMs = w.toMs;
+    const seen = this.report(w.key, w.bandwidth, this.baselineMs, w.toMs);
+    for (const [st, points] of seen) {
+      const p = points.find((q) => q.endMs === edgeMs);
+      st.fresh = { endMs: edgeMs, bandwidthHundredths: p?.hundredths ?? 0, online: p?.online };
+    }
+    for (const st of this.streams.values()) {
+      if (st.ownerKey === w.key && !seen.has(st) && (st.fresh?.endMs ?? -Infinity) < edgeMs)
+        st.fresh = { endMs: edgeMs, bandwidthHundredths: 0, online: undefined };
+    }
+    return edgeMs;
+  }
+
+  /**
+   * The streams of one answer, each made the most recently reported (evicting
+   * the least recently reported past maxStreams), with its points taken once.
+   */
+  private report(key: string, series: readonly StreamSeries[], floorMs: number, toMs: number): Map<StreamState, SlicePoint[]> {
+    const byId = new Map<string, { domain: string; stream: string; points: SlicePoint[] }>();
+    for (const s of series) {
+      const id = streamId(s.domain, s.stream);
+      let e = byId.get(id);
+      if (!e) byId.set(id, (e = { domain: s.domain, stream: s.stream, points: [] }));
+      addOnce(e.points, s.points);
+    }
+    const out = new Map<StreamState, SlicePoint[]>();
     let evicted = 0;
-    for (const [id, e] of seen) {
+    for (const [id, e] of byId) {
       let st = this.streams.get(id);
       if (st)
         this.streams.delete(id); // re-set below: now the most recently reported
@@ -102,35 +164,18 @@ export class TrafficLedger {
           cursorMs: floorMs,
           countedHundredths: 0,
           lastNonZeroMs: -Infinity,
-          ownerKey: w.key,
-          latest: zeroSlice(w.toMs),
+          ownerKey: key,
+          settled: undefined,
+          fresh: undefined,
         };
       }
       this.streams.set(id, st);
-      // The batch saw this stream's zeros up to its watermark too, so a slice there is a revision.
-      const cursor = Math.max(st.cursorMs, floorMs);
-      for (const p of e.flow) {
-        if (p.endMs > cursor && p.endMs <= w.toMs) {
-          st.countedHundredths += p.hundredths;
-          added += p.hundredths;
-        }
-      }
-      st.cursorMs = Math.max(cursor, w.toMs);
-      st.ownerKey = w.key;
-      for (const p of [...e.flow, ...e.bandwidth]) if (p.endMs <= w.toMs && p.hundredths > 0) st.lastNonZeroMs = Math.max(st.lastNonZeroMs, p.endMs);
-      st.latest = {
-        endMs: w.toMs,
-        flowHundredths: e.flow.find((p) => p.endMs === w.toMs)?.hundredths ?? 0,
-        bandwidthHundredths: e.bandwidth.find((p) => p.endMs === w.toMs)?.hundredths ?? 0,
-        online: e.bandwidth.find((p) => p.endMs === w.toMs)?.online ?? e.flow.find((p) => p.endMs === w.toMs)?.online ?? 0,
-      };
+      st.ownerKey = key;
+      for (const p of e.points) if (p.endMs <= toMs && p.hundredths > 0) st.lastNonZeroMs = Math.max(st.lastNonZeroMs, p.endMs);
+      out.set(st, e.points);
     }
     if (evicted > 0) this.limits.onEvict(evicted);
-    // Streams of this batch that sent nothing: their latest slice is zero.
-    for (const st of this.streams.values()) {
-      if (st.ownerKey === w.key && !seen.has(streamId(st.domain, st.stream)) && st.latest.endMs < w.toMs) st.latest = zeroSlice(w.toMs);
-    }
-    return added;
+    return out;
   }
 
   /** Streams the batch exports: reported by it, with a non-zero slice within `ttlMs` of `toMs`. */
@@ -160,8 +205,6 @@ export class TrafficLedger {
     return this.streams.get(streamId(domain, stream));
   }
 }
-
-const zeroSlice = (endMs: number): LatestSlice => ({ endMs, flowHundredths: 0, bandwidthHundredths: 0, online: 0 });
 
 /** A slice that an answer repeats (the stream listed twice, or the slice twice) is taken once: the first. */
 function addOnce(list: SlicePoint[], points: readonly SlicePoint[]): void {

@@ -1,15 +1,16 @@
-// The Wangsu live-CDN source: keys are request batches of domains; a refresh
-// reads the next settled window of its batch, counts new slices once and
-// renders each stream's latest slice.
+// The Wangsu live-CDN source: keys are request batches of domains. A refresh
+// reads the batch's next settled window of traffic (delay: counted once,
+// exactly) and its freshest window of bandwidth and online users
+// (fresh_delay), one request each, and renders each stream from both.
 import { accountLimits } from '../../schema.js';
-import type { RefreshContext, Sample, Source, SourceConfig, SourceDeps } from '../../source.js';
+import type { KeyData, RefreshContext, Source, SourceConfig, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { UniqueSecondGate } from './auth.js';
 import { batchCovers, planBatches, type Batch, type DomainPlan } from './batching.js';
 import { createSigner, WangsuClient, type DataType, type StreamSeries } from './client.js';
 import { intervalMs, type WangsuConfig } from './config.js';
 import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
-import { streamSamples, wangsuFamilies, type SampleOptions } from './families.js';
+import { seriesPerStream, streamSamples, wangsuFamilies, type SampleOptions } from './families.js';
 import { TrafficLedger } from './ledger.js';
 import { floorToSlice, parseZoneHeader } from './time.js';
 import { planWindow } from './window.js';
@@ -20,8 +21,10 @@ export class WangsuSource implements Source {
   private readonly sliceMs: number;
   private readonly sampleOptions: SampleOptions;
   private batches = new Map<string, Batch>();
-  /** End of each batch's last processed window. */
+  /** End of each batch's last processed settled (flow) window. */
   private readonly watermarks = new Map<string, number>();
+  /** End of each batch's last fresh (bandwidth) window, and the newest slice it had. */
+  private readonly freshMarks = new Map<string, { toMs: number; edgeMs: number }>();
   /** Domains queried whole that Wangsu refused (too many streams): listed and split from now on. */
   private readonly bigDomains = new Set<string>();
 
@@ -34,9 +37,8 @@ export class WangsuSource implements Source {
     const bandwidth = config.data_types.includes('bandwidth');
     this.sampleOptions = { families: wangsuFamilies(config.mb_bytes), mbBytes: config.mb_bytes, flow, bandwidth, online: config.online_users };
     // No more streams than max_series can show: under churn, per-stream state stays bounded.
-    const seriesPerStream = 1 + Number(bandwidth) + 2 * Number(flow) + Number(config.online_users);
     this.ledger = new TrafficLedger(this.targetMs(), {
-      maxStreams: Math.max(1, Math.floor(config.max_series / seriesPerStream)),
+      maxStreams: Math.max(1, Math.floor(config.max_series / seriesPerStream(this.sampleOptions))),
       onEvict: (count) => deps.stateEvicted(count),
     });
     this.client = this.buildClient();
@@ -68,6 +70,11 @@ export class WangsuSource implements Source {
   /** End of the latest slice old enough to be settled: floor(now − delay). */
   private targetMs(): number {
     return floorToSlice(this.deps.clock.now() - this.config.delay, this.sliceMs);
+  }
+
+  /** End of the freshest slice asked for: floor(now − fresh_delay). */
+  private freshTargetMs(): number {
+    return floorToSlice(this.deps.clock.now() - this.config.fresh_delay, this.sliceMs);
   }
 
   async listKeys(ctx: RefreshContext): Promise<string[]> {
@@ -112,33 +119,52 @@ export class WangsuSource implements Source {
     for (const key of this.watermarks.keys()) if (!next.has(key)) this.watermarks.delete(key);
   }
 
-  async refresh(key: string, ctx: RefreshContext): Promise<Sample[]> {
+  async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     const batch = this.batches.get(key);
     if (!batch) throw new Error(`unknown batch ${key}`);
     const c = this.config;
+    const { flow: readFlow, bandwidth: readBandwidth } = this.sampleOptions;
     const watermarkMs = this.watermarks.get(key);
-    const { fromMs, toMs } = planWindow({
+    const settled = planWindow({
       targetMs: this.targetMs(),
       watermarkMs,
       baselineMs: this.ledger.baselineMs,
       windowMs: c.window,
       maxCatchUpMs: c.max_catch_up,
     });
-    // No slice has settled since the last window: the answer would be the same, so spend no request.
-    if (watermarkMs === undefined || toMs > watermarkMs) {
-      const [flow, bandwidth] = await Promise.all([this.fetch(batch, 'flow', fromMs, toMs, ctx), this.fetch(batch, 'bandwidth', fromMs, toMs, ctx)]);
-      const added = this.ledger.apply({ key, toMs, watermarkMs, flow, bandwidth });
-      this.watermarks.set(key, toMs);
-      this.deps.logger.debug({ key, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), counted_hundredths_mb: added }, 'window processed');
+    const freshToMs = this.freshTargetMs();
+    const lastFresh = this.freshMarks.get(key);
+    // No slice has ended since the last window: the answer would be (nearly) the same, so spend no request.
+    const wantSettled = readFlow && (watermarkMs === undefined || settled.toMs > watermarkMs);
+    const wantFresh = readBandwidth && (lastFresh === undefined || freshToMs > lastFresh.toMs);
+    const [flow, bandwidth] = await Promise.all([
+      wantSettled ? this.fetch(batch, 'flow', settled.fromMs, settled.toMs, ctx) : undefined,
+      wantFresh ? this.fetch(batch, 'bandwidth', freshToMs - c.window, freshToMs, ctx) : undefined,
+    ]);
+    if (flow) {
+      const added = this.ledger.applySettled({ key, toMs: settled.toMs, watermarkMs, flow });
+      this.watermarks.set(key, settled.toMs);
+      this.deps.logger.debug(
+        { key, from: new Date(settled.fromMs).toISOString(), to: new Date(settled.toMs).toISOString(), counted_hundredths_mb: added },
+        'settled window processed',
+      );
     }
-    return this.ledger.visible(key, toMs, c.stream_ttl).flatMap((st) => streamSamples(st, this.sampleOptions));
+    if (bandwidth) {
+      const edgeMs = this.ledger.applyFresh({ key, toMs: freshToMs, bandwidth });
+      this.freshMarks.set(key, { toMs: freshToMs, edgeMs });
+      if (edgeMs < freshToMs)
+        this.deps.logger.debug({ key, asked_to: new Date(freshToMs).toISOString(), newest: new Date(edgeMs).toISOString() }, 'fresh slices late');
+    }
+    // The newest slice served, delay included, is what the data age counts from.
+    const dataTimeMs = readBandwidth ? (this.freshMarks.get(key)?.edgeMs ?? freshToMs) : (this.watermarks.get(key) ?? settled.toMs);
+    const samples = this.ledger.visible(key, readBandwidth ? freshToMs : settled.toMs, c.stream_ttl).flatMap((st) => streamSamples(st, this.sampleOptions));
+    return { samples, dataTimeMs };
   }
 
-  private async fetch(batch: Batch, dataType: DataType, fromMs: number, toMs: number, ctx: RefreshContext): Promise<StreamSeries[] | undefined> {
+  private async fetch(batch: Batch, dataType: DataType, fromMs: number, toMs: number, ctx: RefreshContext): Promise<StreamSeries[]> {
     const c = this.config;
-    if (!c.data_types.includes(dataType)) return undefined;
-    // Online users ride on one request: the bandwidth one when both types are read.
-    const online = c.online_users && (dataType === 'bandwidth' || !c.data_types.includes('bandwidth'));
+    // Online users ride on the bandwidth request: both describe the freshest slice.
+    const online = c.online_users && dataType === 'bandwidth';
     const covers = batchCovers(batch);
     try {
       const series = await this.client.detail(
@@ -188,6 +214,6 @@ export class WangsuSource implements Source {
 
   describe(): string {
     const c = this.config;
-    return `${c.endpoint} (${c.auth.mode}), ${c.domains.length} domains in ${this.batches.size} batches, ${c.data_interval} slices, delay ${c.delay / 60_000}m`;
+    return `${c.endpoint} (${c.auth.mode}), ${c.domains.length} domains in ${this.batches.size} batches, ${c.data_interval} slices, fresh_delay ${c.fresh_delay / 60_000}m, delay ${c.delay / 60_000}m`;
   }
 }

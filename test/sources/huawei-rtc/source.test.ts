@@ -45,7 +45,7 @@ describe('huawei_rtc source', () => {
         assert.equal(valueOf(page, 'huaweicloud_rtc_audio_jitter_seconds', labels), v('ajitter', u1.uid) / 1000);
         assert.equal(valueOf(page, 'huaweicloud_rtc_video_rtt_seconds', labels), v('vrtt', u1.uid) / 1000);
         assert.equal(valueOf(page, 'huaweicloud_rtc_audio_packet_loss_ratio', labels), Number((v('aloss', u1.uid) / 100).toPrecision(15)));
-        assert.equal(valueOf(page, 'huaweicloud_rtc_video_bitrate_bits_per_second', labels), v('vbit', u1.uid) * 1000);
+        assert.equal(valueOf(page, 'huaweicloud_rtc_video_bitrate_bytes_per_second', labels), v('vbit', u1.uid) * 125);
         // A mid the table does not know keeps its value and gains a mid label.
         assert.equal(valueOf(page, 'huaweicloud_rtc_qos_value', { ...labels, mid: 'netscore' }), v('netscore', u1.uid));
       }
@@ -60,13 +60,13 @@ describe('huawei_rtc source', () => {
         'video_frames_per_second',
         'system_cpu_usage_ratio',
         'video_height_pixels',
-        'audio_bitrate_bits_per_second',
+        'audio_bitrate_bytes_per_second',
       ]) {
         assert.match(page, new RegExp(`^# TYPE huaweicloud_rtc_${family} gauge$`, 'm'));
       }
       assert.match(
         page,
-        /^# HELP huaweicloud_rtc_audio_jitter_seconds Audio jitter\. Upstream mid ajitter, unit ms \(assumed; override with huawei_rtc\.units\); x 0\.001\.$/m,
+        /^# HELP huaweicloud_rtc_audio_jitter_seconds Audio jitter\. Upstream mid ajitter, unit ms \(assumed; override with huawei_rtc\.units\); × 0\.001 to seconds\.$/m,
       );
       assert.match(page, /^rtc_cdn_exporter_up\{source="huawei_rtc"\} 1$/m);
     } finally {

@@ -20,40 +20,39 @@ const flow = (stream: string, values: Record<number, number>): StreamSeries => (
 describe('wangsu traffic counter: the per-stream cursor', () => {
   it('counts every slice once across overlapping windows and ignores revisions of counted slices', () => {
     const ledger = new TrafficLedger(T0);
-    ledger.apply({ key: 'k', toMs: T0 + 3 * MIN, watermarkMs: undefined, flow: [flow('s', { 1: 100, 2: 200, 3: 300 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 3 * MIN, watermarkMs: undefined, flow: [flow('s', { 1: 100, 2: 200, 3: 300 })] });
     assert.equal(ledger.get('a.example', 's')!.countedHundredths, 600);
     // Next window overlaps minutes 1–3 (one of them revised) and adds 4 and 5.
-    ledger.apply({ key: 'k', toMs: T0 + 5 * MIN, watermarkMs: T0 + 3 * MIN, flow: [flow('s', { 2: 999, 3: 300, 4: 400, 5: 500 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 5 * MIN, watermarkMs: T0 + 3 * MIN, flow: [flow('s', { 2: 999, 3: 300, 4: 400, 5: 500 })] });
     const st = ledger.get('a.example', 's')!;
     assert.equal(st.countedHundredths, 1500, 'the revision of minute 2 must not be counted');
     assert.equal(st.cursorMs, T0 + 5 * MIN);
-    assert.equal(st.latest.flowHundredths, 500);
+    assert.equal(st.settled!.flowHundredths, 500);
   });
 
   it('counts a slice once when one answer repeats it, or repeats the whole stream', () => {
     const ledger = new TrafficLedger(T0);
     const s = flow('s', { 1: 100, 2: 200 });
     const repeated = { ...s, points: [...s.points, ...flow('s', { 2: 700 }).points] };
-    ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [repeated, s, s], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [repeated, s, s] });
     assert.equal(ledger.get('a.example', 's')!.countedHundredths, 300);
-    assert.equal(ledger.get('a.example', 's')!.latest.flowHundredths, 200);
+    assert.equal(ledger.get('a.example', 's')!.settled!.flowHundredths, 200);
   });
 
   it('keeps at most maxStreams streams, forgetting the least recently reported one, and never counts a slice twice', () => {
     let evicted = 0;
     const ledger = new TrafficLedger(T0, { maxStreams: 2, onEvict: (n) => (evicted += n) });
-    ledger.apply({ key: 'k', toMs: T0 + 1 * MIN, watermarkMs: undefined, flow: [flow('s1', { 1: 100 }), flow('s2', { 1: 100 })], bandwidth: undefined });
-    ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: T0 + 1 * MIN, flow: [flow('s2', { 2: 100 }), flow('s3', { 2: 100 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 1 * MIN, watermarkMs: undefined, flow: [flow('s1', { 1: 100 }), flow('s2', { 1: 100 })] });
+    ledger.applySettled({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: T0 + 1 * MIN, flow: [flow('s2', { 2: 100 }), flow('s3', { 2: 100 })] });
     assert.equal(ledger.get('a.example', 's1'), undefined, 's1 was reported least recently');
     assert.ok(ledger.get('a.example', 's2') && ledger.get('a.example', 's3'));
     assert.equal(evicted, 1);
     // s1 comes back: counted from the batch watermark, so its minute 1 (already counted once) is not counted again.
-    ledger.apply({
+    ledger.applySettled({
       key: 'k',
       toMs: T0 + 3 * MIN,
       watermarkMs: T0 + 2 * MIN,
       flow: [flow('s1', { 1: 100, 3: 50 }), flow('s3', { 3: 100 })],
-      bandwidth: undefined,
     });
     assert.equal(ledger.get('a.example', 's1')!.countedHundredths, 50);
     assert.equal(ledger.get('a.example', 's2'), undefined);
@@ -62,18 +61,18 @@ describe('wangsu traffic counter: the per-stream cursor', () => {
 
   it('never counts slices ending at or before the baseline (they may belong to the previous process)', () => {
     const ledger = new TrafficLedger(T0);
-    ledger.apply({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [flow('s', { [-5]: 50, 0: 70, 1: 100, 2: 200 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [flow('s', { [-5]: 50, 0: 70, 1: 100, 2: 200 })] });
     assert.equal(ledger.get('a.example', 's')!.countedHundredths, 300);
   });
 
   it('counts a stream that appears mid-run from the batch watermark, and a zero slice revised later not at all', () => {
     const ledger = new TrafficLedger(T0);
-    ledger.apply({ key: 'k', toMs: T0 + 5 * MIN, watermarkMs: undefined, flow: [flow('old', { 5: 10 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 5 * MIN, watermarkMs: undefined, flow: [flow('old', { 5: 10 })] });
     // "new" was silent (zero) up to minute 5 as far as batch k saw; its minute 4 shows up late: a revision.
-    ledger.apply({ key: 'k', toMs: T0 + 8 * MIN, watermarkMs: T0 + 5 * MIN, flow: [flow('new', { 4: 40, 6: 60, 8: 80 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 8 * MIN, watermarkMs: T0 + 5 * MIN, flow: [flow('new', { 4: 40, 6: 60, 8: 80 })] });
     assert.equal(ledger.get('a.example', 'new')!.countedHundredths, 140);
-    // "old" sent nothing in the second window: its latest slice is now zero, but it stays visible for stream_ttl.
-    assert.equal(ledger.get('a.example', 'old')!.latest.flowHundredths, 0);
+    // "old" sent nothing in the second window: its settled slice is now zero, but it stays visible for stream_ttl.
+    assert.equal(ledger.get('a.example', 'old')!.settled!.flowHundredths, 0);
     assert.deepEqual(
       ledger
         .visible('k', T0 + 8 * MIN, 15 * MIN)
@@ -85,14 +84,60 @@ describe('wangsu traffic counter: the per-stream cursor', () => {
 
   it('drops a stream that ended stream_ttl after its last non-zero slice, and forgets its cursor only later', () => {
     const ledger = new TrafficLedger(T0);
-    ledger.apply({ key: 'k', toMs: T0 + 10 * MIN, watermarkMs: undefined, flow: [flow('gone', { 10: 5 }), flow('live', { 10: 5 })], bandwidth: undefined });
-    ledger.apply({ key: 'k', toMs: T0 + 26 * MIN, watermarkMs: T0 + 10 * MIN, flow: [flow('live', { 26: 5 })], bandwidth: undefined });
+    ledger.applySettled({ key: 'k', toMs: T0 + 10 * MIN, watermarkMs: undefined, flow: [flow('gone', { 10: 5 }), flow('live', { 10: 5 })] });
+    ledger.applySettled({ key: 'k', toMs: T0 + 26 * MIN, watermarkMs: T0 + 10 * MIN, flow: [flow('live', { 26: 5 })] });
     assert.deepEqual(
       ledger.visible('k', T0 + 26 * MIN, 15 * MIN).map((s) => s.stream),
       ['live'],
     );
     assert.equal(ledger.prune(T0 + 26 * MIN, 71 * MIN), 0, 'cursor kept while a window could still reach its slices');
     assert.equal(ledger.prune(T0 + 82 * MIN, 71 * MIN), 1);
+  });
+});
+
+/** One stream's bandwidth points (with online users), minute slices ending at T0 + m minutes. */
+const bandwidth = (stream: string, values: Record<number, number>, online?: number): StreamSeries => ({
+  domain: 'a.example',
+  stream,
+  points: Object.entries(values).map(([m, v]) => ({ endMs: T0 + Number(m) * MIN, hundredths: v, online })),
+});
+
+describe('wangsu fresh slices: the bandwidth and online gauges', () => {
+  it('describe the newest slice Wangsu has; a late slice is not a zero', () => {
+    const ledger = new TrafficLedger(T0);
+    // Asked up to minute 10; Wangsu has the batch's slices up to minute 8 only (late, not silent).
+    const edge = ledger.applyFresh({
+      key: 'k',
+      toMs: T0 + 10 * MIN,
+      bandwidth: [bandwidth('s1', { 7: 500, 8: 400 }, 12), bandwidth('s2', { 6: 300, 7: 300 })],
+    });
+    assert.equal(edge, T0 + 8 * MIN);
+    assert.deepEqual(ledger.get('a.example', 's1')!.fresh, { endMs: T0 + 8 * MIN, bandwidthHundredths: 400, online: 12 });
+    // s2 has no value at the edge while s1 has: Wangsu omits zeros, so s2 reads 0 there, online unknown.
+    assert.deepEqual(ledger.get('a.example', 's2')!.fresh, { endMs: T0 + 8 * MIN, bandwidthHundredths: 0, online: undefined });
+  });
+
+  it('keeps a stream at its last slice while the whole batch is late, and zeroes one missing from a newer answer', () => {
+    const ledger = new TrafficLedger(T0);
+    ledger.applyFresh({ key: 'k', toMs: T0 + 10 * MIN, bandwidth: [bandwidth('s1', { 10: 500 }), bandwidth('s2', { 10: 300 })] });
+    // The next answer has nothing newer than minute 10 for anyone: late, the gauges stay.
+    ledger.applyFresh({ key: 'k', toMs: T0 + 11 * MIN, bandwidth: [bandwidth('s1', { 9: 500, 10: 500 }), bandwidth('s2', { 10: 300 })] });
+    assert.equal(ledger.get('a.example', 's2')!.fresh!.bandwidthHundredths, 300);
+    // Minute 12 is in for s1 but s2 is not in the answer at all: s2 stopped.
+    ledger.applyFresh({ key: 'k', toMs: T0 + 12 * MIN, bandwidth: [bandwidth('s1', { 11: 500, 12: 600 })] });
+    assert.deepEqual(ledger.get('a.example', 's2')!.fresh, { endMs: T0 + 12 * MIN, bandwidthHundredths: 0, online: undefined });
+    // An answer with no slice at all: every stream of the batch is silent up to the window's end.
+    ledger.applyFresh({ key: 'k', toMs: T0 + 22 * MIN, bandwidth: [] });
+    assert.deepEqual(ledger.get('a.example', 's1')!.fresh, { endMs: T0 + 22 * MIN, bandwidthHundredths: 0, online: undefined });
+  });
+
+  it('never touch the traffic counter, which reads settled windows only', () => {
+    const ledger = new TrafficLedger(T0);
+    ledger.applyFresh({ key: 'k', toMs: T0 + 10 * MIN, bandwidth: [bandwidth('s', { 10: 500 })] });
+    assert.equal(ledger.get('a.example', 's')!.countedHundredths, 0);
+    assert.equal(ledger.get('a.example', 's')!.settled, undefined);
+    ledger.applySettled({ key: 'k', toMs: T0 + 2 * MIN, watermarkMs: undefined, flow: [flow('s', { 1: 100, 2: 200 })] });
+    assert.equal(ledger.get('a.example', 's')!.countedHundredths, 300);
   });
 });
 
@@ -151,9 +196,10 @@ describe('wangsu traffic counter against the simulator', () => {
   });
 
   it('with a delay shorter than settling, revisions after counting are ignored: the counter only undercounts', async () => {
+    // 6m: every slice has shown up (1–5 minutes), none has settled (5–15 minutes).
     const clock = new ManualClock(T0);
     const sim = await startSim({ clock, model: { seed: 12, domains: DOMAINS, liveRatio: 1 } });
-    const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: DOMAINS.map((d) => ({ domain: d.domain })), delay: '3m' }, clock);
+    const src = buildSource({ endpoint: sim.url, auth: apiKeyAuth, domains: DOMAINS.map((d) => ({ domain: d.domain })), delay: '6m' }, clock);
     try {
       const { scheduler } = src;
       await runScrapes(clock, scheduler, 40 * MIN);

@@ -78,6 +78,22 @@ describe('wangsu simulator', () => {
     }
   });
 
+  it('shows a slice 1–5 minutes after it ends, the same moment for every stream of a domain, partial at first', () => {
+    const model = new TrafficModel({ seed: 2, domains: DOMAINS });
+    const lags = new Set<number>();
+    for (let m = 0; m < 60; m++) {
+      const end = T0 + m * MIN;
+      const at = model.availableAt('a.example', end);
+      lags.add(Math.floor((at - end) / MIN));
+      assert.ok(at - end >= MIN && at - end < 5 * MIN, `slice ${m} shows ${(at - end) / 1000} s after it ends`);
+      for (const s of ['live/main', 'live/b']) {
+        assert.equal(model.reportedMinute('a.example', s, end, at - 1), undefined, 'visible before it is available');
+        if (model.minute('a.example', s, end).flow > 0) assert.ok(model.reportedMinute('a.example', s, end, at)!.flow < model.minute('a.example', s, end).flow);
+      }
+    }
+    assert.deepEqual([...lags].sort(), [1, 2, 3, 4], 'lags spread over 1–5 minutes');
+  });
+
   it('revises a slice for 5–15 minutes, then keeps it', () => {
     const model = new TrafficModel({ seed: 2, domains: DOMAINS });
     for (let m = 0; m < 30; m++) {
@@ -86,7 +102,7 @@ describe('wangsu simulator', () => {
       assert.ok(settle - end >= 5 * MIN && settle - end < 15 * MIN);
       const final = model.minute('a.example', 'live/main', end).flow;
       assert.equal(model.reportedMinute('a.example', 'live/main', end, end + 30_000), undefined, 'visible before it ended + 1m');
-      const early = model.reportedMinute('a.example', 'live/main', end, end + 2 * MIN)!.flow;
+      const early = model.reportedMinute('a.example', 'live/main', end, model.availableAt('a.example', end))!.flow;
       assert.ok(early < final, `slice ${m} not revised`);
       assert.equal(model.reportedMinute('a.example', 'live/main', end, settle)!.flow, final);
       assert.equal(model.reportedMinute('a.example', 'live/main', end, settle + 60 * MIN)!.flow, final);

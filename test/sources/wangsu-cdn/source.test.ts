@@ -42,35 +42,42 @@ describe('wangsu end to end: exporter + simulator', () => {
   it('serves every family with HELP, TYPE, domain and stream labels and converted values', async () => {
     await warm();
     const res = await request(exporter.app).get('/metrics').expect(200);
-    const end = Date.UTC(2026, 10, 22, 11, 45); // floor(now − 15m)
+    const end = Date.UTC(2026, 10, 22, 11, 45); // floor(now − delay 15m)
+    const freshEnd = Date.UTC(2026, 10, 22, 11, 55); // floor(now − fresh_delay 5m)
     for (const [name, type] of [
-      ['wangsu_live_stream_bandwidth_bits_per_second', 'gauge'],
-      ['wangsu_live_stream_traffic_bytes', 'gauge'],
+      ['wangsu_live_stream_bandwidth_bytes_per_second', 'gauge'],
       ['wangsu_live_stream_online_users', 'gauge'],
-      ['wangsu_live_stream_last_slice_timestamp_seconds', 'gauge'],
+      ['wangsu_live_stream_fresh_slice_timestamp_seconds', 'gauge'],
+      ['wangsu_live_stream_traffic_bytes', 'gauge'],
+      ['wangsu_live_stream_settled_slice_timestamp_seconds', 'gauge'],
       ['wangsu_live_stream_traffic_bytes_total', 'counter'],
     ]) {
       assert.match(res.text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
       assert.match(res.text, new RegExp(`^# HELP ${name} .*Wangsu`, 'm'));
     }
     assert.match(res.text, /^# HELP wangsu_live_stream_traffic_bytes Bytes .*dataType=flow detailList\.value \(MB\) × 1000000 \(10\^6\)/m);
-    assert.match(res.text, /^# HELP wangsu_live_stream_bandwidth_bits_per_second .*\(Mbps\) × 1000000/m);
+    assert.match(res.text, /^# HELP wangsu_live_stream_bandwidth_bytes_per_second .*\(Mbps\) × 125000 \(10\^6 bits ÷ 8\)/m);
     const model = sim.sim.model;
     for (const d of DOMAINS) {
       for (const s of d.streams) {
         const id = `${d.domain}/${s}`;
-        const m = model.minute(d.domain, s, end);
-        assert.equal(familyValues(res.text, 'wangsu_live_stream_traffic_bytes').get(id), m.flow * 10_000, `${id} traffic: hundredths of MB × 10^6 / 100`);
+        const settled = model.minute(d.domain, s, end);
+        // The fresh slice as Wangsu shows it now: available, maybe still partial.
+        const fresh = model.reportedMinute(d.domain, s, freshEnd, clock.now())!;
+        assert.equal(familyValues(res.text, 'wangsu_live_stream_traffic_bytes').get(id), settled.flow * 10_000, `${id} traffic: hundredths of MB × 10^6 / 100`);
         assert.equal(
-          familyValues(res.text, 'wangsu_live_stream_bandwidth_bits_per_second').get(id),
-          m.bandwidth * 10_000,
-          `${id} bandwidth: hundredths of Mbps × 10^6 / 100`,
+          familyValues(res.text, 'wangsu_live_stream_bandwidth_bytes_per_second').get(id),
+          fresh.bandwidth * 1_250,
+          `${id} bandwidth: hundredths of Mbps × 10^6 / 8 / 100`,
         );
-        assert.equal(familyValues(res.text, 'wangsu_live_stream_online_users').get(id), m.online);
-        assert.equal(familyValues(res.text, 'wangsu_live_stream_last_slice_timestamp_seconds').get(id), end / 1000);
+        assert.equal(familyValues(res.text, 'wangsu_live_stream_online_users').get(id), fresh.online);
+        assert.equal(familyValues(res.text, 'wangsu_live_stream_fresh_slice_timestamp_seconds').get(id), freshEnd / 1000);
+        assert.equal(familyValues(res.text, 'wangsu_live_stream_settled_slice_timestamp_seconds').get(id), end / 1000);
         assert.equal(familyValues(res.text, 'wangsu_live_stream_traffic_bytes_total').get(id), 0, 'the first window is the baseline');
       }
     }
+    // The data age counts from the freshest slice served: fresh_delay old, not the seconds since the refresh.
+    assert.match(res.text, new RegExp(`^rtc_cdn_exporter_data_age_seconds\\{source="wangsu_cdn"\\} ${(clock.now() - freshEnd) / 1000}$`, 'm'));
     assert.match(res.text, /^rtc_cdn_exporter_up\{source="wangsu_cdn"\} 1$/m);
     assert.match(res.text, /^rtc_cdn_exporter_api_requests_total\{source="wangsu_cdn",api="stream_detail",outcome="success"\} 2$/m);
     assert.doesNotMatch(res.text, new RegExp(API_KEY));
@@ -111,7 +118,7 @@ describe('wangsu config and units', () => {
     assert.ok(parsed.secrets.includes(EXAMPLE_ENV.WANGSU_SECRET_KEY));
   });
 
-  it('converts MB with the configured base and Mbps to bits per second', () => {
+  it('converts MB with the configured base and Mbps to bytes per second', () => {
     const st = {
       domain: 'd',
       stream: 's',
@@ -119,19 +126,27 @@ describe('wangsu config and units', () => {
       countedHundredths: 250,
       lastNonZeroMs: 0,
       ownerKey: 'k',
-      latest: { endMs: 60_000, flowHundredths: 150, bandwidthHundredths: 1234, online: 7 },
+      settled: { endMs: 60_000, flowHundredths: 150 },
+      fresh: { endMs: 600_000, bandwidthHundredths: 1234, online: 7 },
     };
     const values = (mbBytes: number) =>
       Object.fromEntries(
         streamSamples(st, { families: wangsuFamilies(mbBytes), mbBytes, flow: true, bandwidth: true, online: true }).map((s) => [s.family.name, s.value]),
       );
     assert.deepEqual(values(1_000_000), {
-      wangsu_live_stream_last_slice_timestamp_seconds: 60,
-      wangsu_live_stream_bandwidth_bits_per_second: 12_340_000,
+      wangsu_live_stream_fresh_slice_timestamp_seconds: 600,
+      wangsu_live_stream_bandwidth_bytes_per_second: 1_542_500, // 12.34 Mbit/s
+      wangsu_live_stream_online_users: 7,
+      wangsu_live_stream_settled_slice_timestamp_seconds: 60,
       wangsu_live_stream_traffic_bytes: 1_500_000,
       wangsu_live_stream_traffic_bytes_total: 2_500_000,
-      wangsu_live_stream_online_users: 7,
     });
+    // No onlineUser from Wangsu: no online-users series, not a 0.
+    const withoutOnline = streamSamples(
+      { ...st, fresh: { ...st.fresh, online: undefined } },
+      { families: wangsuFamilies(1_000_000), mbBytes: 1_000_000, flow: true, bandwidth: true, online: true },
+    );
+    assert.equal(withoutOnline.filter((s) => s.family.name === 'wangsu_live_stream_online_users').length, 0);
     assert.equal(values(1_048_576).wangsu_live_stream_traffic_bytes, 1.5 * 1_048_576);
     assert.match(wangsuFamilies(1_048_576).traffic.help, /× 1048576 \(2\^20\)/);
   });

@@ -64,8 +64,8 @@ describe('wangsu time', () => {
     try {
       const ctx = { signal: new AbortController().signal, priority: 0 };
       const [key] = await src.source.listKeys(ctx);
-      const samples = await settle(clock, src.source.refresh(key!, ctx));
-      const lastSlice = samples.find((s) => s.family.name === 'wangsu_live_stream_last_slice_timestamp_seconds');
+      const { samples } = await settle(clock, src.source.refresh(key!, ctx));
+      const lastSlice = samples.find((s) => s.family.name === 'wangsu_live_stream_settled_slice_timestamp_seconds');
       const expectedEnd = Date.UTC(2026, 10, 22, 11, 45); // floor(now − 15m) to the minute
       assert.equal(lastSlice?.value, expectedEnd / 1000);
       const traffic = samples.find((s) => s.family.name === 'wangsu_live_stream_traffic_bytes')!;

@@ -9,7 +9,18 @@ import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
-import { ALL_MIDS, DEFAULT_WORLD, DOWNLINK_MIDS, UPLINK_MIDS, World, type Room, type WorldOptions } from './world.js';
+import {
+  ALL_MIDS,
+  DEFAULT_WORLD,
+  DOWNLINK_MIDS,
+  PRESENTER_UID,
+  SCREEN_DOWNLINK_MIDS,
+  SCREEN_UPLINK_MIDS,
+  UPLINK_MIDS,
+  World,
+  type Room,
+  type WorldOptions,
+} from './world.js';
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -241,11 +252,15 @@ export class HuaweiRtcSimulator {
     };
     for (const u of users) {
       if (q.user_id !== undefined && q.user_id !== u.uid) continue;
-      if (q.direction !== 'downlink' && (q.peer_id === undefined || q.peer_id === '0')) add(u.uid, '0', UPLINK_MIDS, span(u));
+      if (q.direction !== 'downlink' && (q.peer_id === undefined || q.peer_id === '0')) {
+        add(u.uid, '0', UPLINK_MIDS, span(u));
+        if (u.uid === PRESENTER_UID) add(u.uid, '0', SCREEN_UPLINK_MIDS, span(u));
+      }
       if (q.direction === 'uplink') continue;
       for (const p of users) {
         if (p === u || (q.peer_id !== undefined && q.peer_id !== p.uid)) continue;
         add(u.uid, p.uid, DOWNLINK_MIDS, span(u, p));
+        if (p.uid === PRESENTER_UID) add(u.uid, p.uid, SCREEN_DOWNLINK_MIDS, span(u, p));
       }
     }
     return out;

@@ -38,7 +38,12 @@ export const DEFAULT_WORLD: WorldOptions = {
 export const UPLINK_MIDS = ['appcpu', 'syscpu', 'abit', 'vbit', 'vfps', 'vwidth', 'vheight'] as const;
 /** Downlink mids, per peer; `netscore` stands for a metric id the exporter does not know yet. */
 export const DOWNLINK_MIDS = ['ajitter', 'vjitter', 'artt', 'vrtt', 'aloss', 'vloss', 'ablock', 'vblock', 'abit', 'vbit', 'vfps', 'netscore'] as const;
-export const ALL_MIDS: readonly string[] = [...new Set<string>([...UPLINK_MIDS, ...DOWNLINK_MIDS])];
+/** Screen sharing: the presenter's uplink, and every peer's downlink from the presenter. */
+export const SCREEN_UPLINK_MIDS = ['dbit', 'dfps', 'dwidth', 'dheight'] as const;
+export const SCREEN_DOWNLINK_MIDS = ['djitter', 'drtt', 'dloss', 'dblock', 'dbit', 'dfps'] as const;
+/** The user who shares a screen in every room. */
+export const PRESENTER_UID = '10000';
+export const ALL_MIDS: readonly string[] = [...new Set<string>([...UPLINK_MIDS, ...DOWNLINK_MIDS, ...SCREEN_UPLINK_MIDS, ...SCREEN_DOWNLINK_MIDS])];
 
 export interface Room {
   appId: string;
@@ -130,23 +135,35 @@ export class World {
         return round(24 + 40 * n);
       case 'vbit':
         return round(600 + 900 * n);
+      case 'dbit':
+        return round(200 + 600 * n);
       case 'vfps':
         return round(bad ? 8 + 4 * n : 24 + 6 * n);
+      case 'dfps':
+        return round(bad ? 2 + 2 * n : 10 + 5 * n);
       case 'vwidth':
         return 1280;
       case 'vheight':
         return 720;
+      case 'dwidth':
+        return 1920;
+      case 'dheight':
+        return 1080;
       case 'ajitter':
       case 'vjitter':
+      case 'djitter':
         return round(bad ? 180 + 120 * n : 8 + 22 * n);
       case 'artt':
       case 'vrtt':
+      case 'drtt':
         return round(bad ? 400 + 200 * n : 40 + 60 * n);
       case 'aloss':
       case 'vloss':
+      case 'dloss':
         return round(bad ? 12 + 10 * n : 0.4 * n, 2);
       case 'ablock':
       case 'vblock':
+      case 'dblock':
         return round(bad ? 10 + 10 * n : 0.5 * n, 2);
       case 'netscore':
         return round(1 + 4 * n);

@@ -1,6 +1,7 @@
 // The simulator's traffic: deterministic from a seed, diurnal, with streams
-// that start and stop, switchable bandwidth spikes, and recent slices that are
-// revised until they settle 5–15 minutes after they end. All values are kept
+// that start and stop, switchable bandwidth spikes, and recent slices that
+// show up 1–5 minutes after they end (partial at first) and are revised until
+// they settle 5–15 minutes after they end. All values are kept
 // in hundredths (of an MB or a Mbps), as Wangsu prints two decimals.
 import { stableHash } from '../../../shard.js';
 import { unitMix } from '../../../sim/noise.js';
@@ -29,8 +30,12 @@ export interface TrafficModelOptions {
   watchedRatio?: number;
   /** Bytes in the MB the simulator reports. */
   mbBytes?: number;
-  /** A slice becomes visible this long after it ends. */
-  availableAfterMs?: number;
+  /**
+   * A slice becomes visible between these two delays after it ends (drawn per
+   * domain and minute: Wangsu's log pipeline is late for all of a domain's streams at once).
+   */
+  availableMinMs?: number;
+  availableMaxMs?: number;
   settleMinMs?: number;
   settleMaxMs?: number;
 }
@@ -47,7 +52,8 @@ export interface MinuteValues {
 export class TrafficModel {
   readonly domains: SimDomain[];
   readonly mbBytes: number;
-  readonly availableAfterMs: number;
+  private readonly availableMinMs: number;
+  private readonly availableMaxMs: number;
   private readonly settleMinMs: number;
   private readonly settleMaxMs: number;
   private readonly liveRatio: number;
@@ -59,7 +65,8 @@ export class TrafficModel {
   constructor(private readonly opts: TrafficModelOptions) {
     this.domains = opts.domains;
     this.mbBytes = opts.mbBytes ?? 1_000_000;
-    this.availableAfterMs = opts.availableAfterMs ?? MINUTE;
+    this.availableMinMs = opts.availableMinMs ?? MINUTE;
+    this.availableMaxMs = opts.availableMaxMs ?? 5 * MINUTE;
     this.settleMinMs = opts.settleMinMs ?? 5 * MINUTE;
     this.settleMaxMs = opts.settleMaxMs ?? 15 * MINUTE;
     this.liveRatio = opts.liveRatio ?? 0.75;
@@ -123,23 +130,30 @@ export class TrafficModel {
     );
   }
 
+  /** When the minute slice ending at `endMs` first shows for `domain`: 1–5 minutes after it ends. */
+  availableAt(domain: string, endMs: number): number {
+    const lag = this.availableMinMs + Math.floor(unitMix(this.seedOf(domain, ''), Math.floor(endMs / MINUTE)) * (this.availableMaxMs - this.availableMinMs));
+    return endMs + lag;
+  }
+
   /**
    * The minute slice as Wangsu would report it at `nowMs`: undefined before it
    * is available, a growing share of the final value until it settles.
    */
   reportedMinute(domain: string, stream: string, endMs: number, nowMs: number): MinuteValues | undefined {
-    if (nowMs < endMs + this.availableAfterMs) return undefined;
+    const available = this.availableAt(domain, endMs);
+    if (nowMs < available) return undefined;
     const final = this.minute(domain, stream, endMs);
-    const settle = this.settlesAt(domain, stream, endMs);
+    const settle = Math.max(available, this.settlesAt(domain, stream, endMs));
     if (nowMs >= settle) return final;
     // Late log batches keep arriving: 60% at first, growing towards the final value.
-    const share = 0.6 + (0.39 * (nowMs - endMs - this.availableAfterMs)) / Math.max(1, settle - endMs - this.availableAfterMs);
+    const share = 0.6 + (0.39 * (nowMs - available)) / Math.max(1, settle - available);
     return { flow: Math.floor(final.flow * share), bandwidth: Math.floor(final.bandwidth * share), online: final.online };
   }
 
   /** A slice of `sliceMs` (1 or 5 minutes) as reported at `nowMs`: flow summed, bandwidth peak. */
   reportedSlice(domain: string, stream: string, endMs: number, sliceMs: number, nowMs: number): MinuteValues | undefined {
-    if (nowMs < endMs + this.availableAfterMs) return undefined;
+    if (nowMs < this.availableAt(domain, endMs)) return undefined;
     if (!this.isWatched(domain, stream)) return { flow: 0, bandwidth: 0, online: 0 };
     let flow = 0;
     let bandwidth = 0;
