@@ -42,7 +42,7 @@ function durationSchema(allowZero: boolean) {
 }
 
 /** A positive duration. */
-const duration = durationSchema(false);
+export const duration = durationSchema(false);
 /** A duration where 0 means "always", e.g. a freshness interval: every scrape refreshes. */
 export const durationOrZero = durationSchema(true);
 
