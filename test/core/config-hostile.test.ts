@@ -184,6 +184,12 @@ const cases: Case[] = [
   { name: 'request_timeout 0s', config: huawei('  request_timeout: 0s'), expect: /huawei_rtc\.request_timeout: must be longer than 0/ },
   { name: 'budget window 0s', config: wangsu('  budget: {window: 0s}'), expect: /wangsu_cdn\.budget\.window: must be longer than 0/ },
   { name: 'discovery_interval 0m', config: huawei('  discovery_interval: 0m'), expect: /huawei_rtc\.discovery_interval: must be longer than 0/ },
+  { name: 'departed_after 0s', config: huawei('  departed_after: 0s'), expect: /huawei_rtc\.departed_after: must be longer than 0/ },
+  {
+    name: 'departed_after as long as lookback',
+    config: huawei('  lookback: 5m\n  departed_after: 5m'),
+    expect: /huawei_rtc\.departed_after: must be shorter than lookback \(5m\)/,
+  },
   { name: 'duration "soon"', config: wangsu('  request_timeout: soon'), expect: /wangsu_cdn\.request_timeout: "soon" is not a duration/ },
   { name: 'duration with a space', config: refresh('  interval: 1 m'), expect: /refresh\.interval: "1 m" is not a duration/ },
   { name: 'negative duration', config: refresh('  interval: -5s'), expect: /refresh\.interval: "-5s" is not a duration/ },

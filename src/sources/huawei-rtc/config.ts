@@ -1,6 +1,6 @@
 // huawei_rtc: config schema. Defaults follow the vendor's documented limits.
 import { z } from 'zod';
-import { budgetSchema, durationDefault, httpUrlDefault, secret } from '../../schema.js';
+import { budgetSchema, duration, durationDefault, httpUrlDefault, secret } from '../../schema.js';
 import { MID_TABLE, UPSTREAM_UNITS } from './families.js';
 
 const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
@@ -43,6 +43,11 @@ export const huaweiRtcConfig = z.strictObject({
     .default(['all']),
   /** Query window [now - lookback, now]; must cover the ~5 min data lag. At most 24h. */
   lookback: durationDefault('10m').refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 24h'),
+  /**
+   * A series whose newest point is older than the room's newest point by more than this has
+   * left the call and is not exported. Shorter than lookback; default 2m (see DEPARTED_AFTER).
+   */
+  departed_after: duration.optional(),
   time_type: z.enum(['ctime', 'stime']).default('ctime'),
   direction: z.enum(['uplink', 'downlink']).optional(),
   /** Entries per page of qos/details. */
@@ -73,4 +78,27 @@ export const huaweiRtcConfig = z.strictObject({
     }),
 });
 
-export type HuaweiRtcConfig = z.output<typeof huaweiRtcConfig>;
+type ParsedHuaweiRtcConfig = z.output<typeof huaweiRtcConfig>;
+
+/** departed_after when unset; half the lookback where that is shorter, so a short lookback stays valid. */
+export const DEPARTED_AFTER = 120_000;
+
+/** Rules across keys. */
+export function checkHuaweiRtcConfig(c: ParsedHuaweiRtcConfig, ctx: z.core.$RefinementCtx): void {
+  // A margin as long as the window never fires: nothing in the answer is older than the window.
+  if (c.departed_after !== undefined && c.departed_after >= c.lookback)
+    ctx.addIssue({ code: 'custom', path: ['departed_after'], message: `must be shorter than lookback (${asDuration(c.lookback)})` });
+}
+
+/** Milliseconds written as config would write them: 600000 → "10m". */
+function asDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** Defaults that depend on other keys. */
+export const normalizeHuaweiRtcConfig = (c: ParsedHuaweiRtcConfig) => ({
+  ...c,
+  departed_after: c.departed_after ?? Math.min(DEPARTED_AFTER, c.lookback / 2),
+});
+
+export type HuaweiRtcConfig = ReturnType<typeof normalizeHuaweiRtcConfig>;

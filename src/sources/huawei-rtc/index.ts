@@ -1,6 +1,6 @@
 // huawei_rtc: Huawei Cloud SparkRTC per-user call quality.
 import { defineSource } from '../../source.js';
-import { huaweiRtcConfig } from './config.js';
+import { checkHuaweiRtcConfig, huaweiRtcConfig, normalizeHuaweiRtcConfig } from './config.js';
 import { PREFIX } from './families.js';
 import { HuaweiRtcSource } from './source.js';
 
@@ -10,6 +10,8 @@ export const huaweiRtc = defineSource({
   metricPrefix: PREFIX,
   secretHeaders: ['authorization', 'x-auth-token', 'x-subject-token'],
   config: huaweiRtcConfig.shape,
+  check: checkHuaweiRtcConfig,
+  normalize: normalizeHuaweiRtcConfig,
   create: (config, deps) => new HuaweiRtcSource(config, deps),
   startDemo: async (clock) => (await import('./sim/demo.js')).startDemo(clock),
 });

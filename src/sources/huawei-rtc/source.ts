@@ -64,13 +64,16 @@ export class HuaweiRtcSource implements Source {
   /**
    * Latest point per (uid, peerid, mid), converted; plus the room's freshness
    * gauges. Every series carries the key's (app_id, room_id), so two keys never
-   * render the same series.
+   * render the same series. A series whose latest point trails the room's newest
+   * by more than departed_after has left the call and is not exported: measured
+   * against the room, not the clock, so the API's lag never empties a room.
    */
   private toSamples(appId: string, roomId: string, entries: QosEntry[]): Sample[] {
     const latest = new Map<string, { uid: string; peerid: string; mid: string; time: number; value: number }>();
     const dropped = new Map<string, number>();
     const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
     let usable = 0;
+    let newest = 0;
     for (const entry of entries) {
       const uid = wellFormed(entry.uid);
       const peerid = wellFormed(entry.peerid);
@@ -89,6 +92,7 @@ export class HuaweiRtcSource implements Source {
         else if (known && (point.value < 0 || convert(point.value, known.factor) > known.max)) drop('out_of_range');
         else {
           usable++;
+          if (time > newest) newest = time;
           const seen = latest.get(id);
           if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
         }
@@ -96,13 +100,23 @@ export class HuaweiRtcSource implements Source {
     }
     if (dropped.size > 0) this.reportDropped(appId, roomId, dropped, usable);
     const samples: Sample[] = [];
-    let newest = 0;
+    const departedBefore = newest - this.cfg.departed_after;
+    let departed = 0;
     for (const { uid, peerid, mid, time, value } of latest.values()) {
-      newest = Math.max(newest, time);
+      if (time < departedBefore) {
+        departed++;
+        continue;
+      }
       const labels = { app_id: appId, room_id: roomId, uid, peerid };
       const known = this.families.get(mid);
       if (known) samples.push({ family: known.spec, labels, value: convert(value, known.factor) });
       else samples.push({ family: UNKNOWN_MID_FAMILY, labels: { ...labels, mid }, value });
+    }
+    if (departed > 0) {
+      this.deps.logger.debug(
+        { app_id: appId, room_id: roomId, series: departed, departed_after_ms: this.cfg.departed_after },
+        'series of users who left the room are not exported',
+      );
     }
     const room = { app_id: appId, room_id: roomId };
     if (newest > 0) samples.push({ family: ROOM_LAST_SAMPLE, labels: room, value: newest / 1000 });

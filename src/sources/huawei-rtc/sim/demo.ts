@@ -23,6 +23,8 @@ export async function startDemo(clock: Clock = systemClock): Promise<DemoUpstrea
       auth: { aksk: { access_key: sim.credentials.accessKey, secret_key: sim.credentials.secretKey } },
       apps: sim.world.appIds().map((app_id) => ({ app_id })),
       lookback: '5m',
+      // One page per room: the demo's rooms stay well inside the 30 requests a minute.
+      page_size: 500,
       discovery_interval: '1m',
       refresh_interval: '15s',
     },
