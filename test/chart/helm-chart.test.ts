@@ -306,7 +306,10 @@ describe('helm chart', () => {
   });
 
   it('a tuned threshold and duration appear in the expression and in the description promtool renders', () => {
-    const rule = one(render(['monitoring-values.yaml'], ['prometheusRule.thresholds.rtcAudioJitterSeconds=0.08', 'prometheusRule.for.rtcRoomJitterSpike=3m']), 'PrometheusRule');
+    const rule = one(
+      render(['monitoring-values.yaml'], ['prometheusRule.thresholds.rtcAudioJitterSeconds=0.08', 'prometheusRule.for.rtcRoomJitterSpike=3m']),
+      'PrometheusRule',
+    );
     const jitter = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]).find((r) => r.alert === 'RtcRoomJitterSpike')!;
     assert.match(jitter.expr, /> 0\.08 # threshold: rtcAudioJitterSeconds$/m);
     assert.doesNotMatch(jitter.expr, /> 0\.1 # threshold: rtcAudioJitterSeconds/);
@@ -360,10 +363,15 @@ describe('helm chart', () => {
     const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Obj;
     const base = values.prometheusRule.runbookBaseUrl as string;
     const file = parse(alertsText()) as Obj;
-    for (const g of file.groups as Obj[]) for (const r of g.rules as Obj[]) assert.ok(r.annotations.runbook_url.startsWith(`${base}#`), `${r.alert}: runbook_url is not under values' runbookBaseUrl`);
+    for (const g of file.groups as Obj[])
+      for (const r of g.rules as Obj[])
+        assert.ok(r.annotations.runbook_url.startsWith(`${base}#`), `${r.alert}: runbook_url is not under values' runbookBaseUrl`);
 
     const dir = mkdtempSync(join(tmpdir(), 'chart-values-'));
-    writeFileSync(join(dir, 'v.yaml'), 'prometheusRule:\n  runbookBaseUrl: https://wiki.example.com/sre/rtc-runbooks\n  regexes:\n    exporterJob: prod-rtc\\.exporter|"quoted"\n');
+    writeFileSync(
+      join(dir, 'v.yaml'),
+      'prometheusRule:\n  runbookBaseUrl: https://wiki.example.com/sre/rtc-runbooks\n  regexes:\n    exporterJob: prod-rtc\\.exporter|"quoted"\n',
+    );
     const r = helm(['template', RELEASE, CHART, '--kube-version', KUBE_VERSION, '-f', join(CHART, 'ci', 'monitoring-values.yaml'), '-f', join(dir, 'v.yaml')]);
     assert.equal(r.status, 0, r.stderr);
     const rule = one(

@@ -76,7 +76,7 @@ describe('alert rules', () => {
     }
   });
 
-  it("link every alert to its own section of docs/runbooks.md, and every section to an alert", () => {
+  it('link every alert to its own section of docs/runbooks.md, and every section to an alert', () => {
     const headings = [...readFileSync(RUNBOOKS, 'utf8').matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim());
     const anchors = new Set(headings.map(anchor));
     for (const r of rules) {
