@@ -86,18 +86,37 @@ function secretEnv(docs: Obj[]): Record<string, string> | undefined {
   return Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-/** Marked numbers and durations of files/alerts.yaml: key → text as written. */
+// The chart's substitution markers in files/alerts.yaml (the alertRules helper of _helpers.tpl).
+const NUM = '[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?';
+const DUR = '[0-9]+(?:ms|[smhdwy])(?:[0-9]+(?:ms|[smhdwy]))*';
+/** A number at the end of an expression line: "0.1 # threshold: key". */
+const lineNumber = (key = '[A-Za-z][A-Za-z0-9]*') => new RegExp(`(^|[^0-9A-Za-z_.])(${NUM})(\\s+#\\s*threshold:\\s*(${key})\\s*)$`, 'gm');
+/** A number opening a template action in a description: "{{ 0.1 | humanizeDuration }}{{/* threshold: key *\/}}". */
+const inlineNumber = (key = '[A-Za-z][A-Za-z0-9]*') =>
+  new RegExp(`(\\{\\{\\s*)(${NUM})((?:\\s*\\|[^{}]*)?\\s*\\}\\}[^{}\\s]*\\{\\{/\\*\\s*threshold:\\s*(${key})\\s*\\*/\\}\\})`, 'g');
+/** "for: 2m # for: key" on a rule. */
+const lineFor = (key = '[A-Za-z][A-Za-z0-9]*') => new RegExp(`^(\\s*for:\\s*)(\\S+)(\\s+#\\s*for:\\s*(${key})\\s*)$`, 'gm');
+/** "2m{{/* for: key *\/}}" in a description. */
+const inlineFor = (key = '[A-Za-z][A-Za-z0-9]*') => new RegExp(`()(${DUR})(\\{\\{/\\*\\s*for:\\s*(${key})\\s*\\*/\\}\\})`, 'g');
+const alertsText = () => readFileSync(join(CHART, 'files', 'alerts.yaml'), 'utf8');
+
+/** Marked numbers and durations of files/alerts.yaml, in expressions and descriptions: key → texts as written. */
 function markers(): { thresholds: Map<string, string[]>; durations: Map<string, string[]> } {
-  const text = readFileSync(join(CHART, 'files', 'alerts.yaml'), 'utf8');
-  const thresholds = new Map<string, string[]>();
-  const durations = new Map<string, string[]>();
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s+#\s*threshold:\s*([A-Za-z][A-Za-z0-9]*)\s*$/gm)) {
-    thresholds.set(m[2]!, [...(thresholds.get(m[2]!) ?? []), m[1]!]);
-  }
-  for (const m of text.matchAll(/^\s*for:\s*(\S+)\s+#\s*for:\s*([A-Za-z][A-Za-z0-9]*)\s*$/gm)) {
-    durations.set(m[2]!, [...(durations.get(m[2]!) ?? []), m[1]!]);
-  }
-  return { thresholds, durations };
+  const text = alertsText();
+  const collect = (res: RegExp[]) => {
+    const found = new Map<string, string[]>();
+    for (const re of res) for (const m of text.matchAll(re)) found.set(m[4]!, [...(found.get(m[4]!) ?? []), m[2]!]);
+    return found;
+  };
+  return { thresholds: collect([lineNumber(), inlineNumber()]), durations: collect([lineFor(), inlineFor()]) };
+}
+
+/** files/alerts.yaml with the given threshold and duration values substituted, as the chart should. */
+function substituted(thresholds: Record<string, string>, durations: Record<string, string>): string {
+  let text = alertsText();
+  for (const [k, v] of Object.entries(thresholds)) text = text.replace(lineNumber(k), `$1${v}$3`).replace(inlineNumber(k), `$1${v}$3`);
+  for (const [k, v] of Object.entries(durations)) text = text.replace(lineFor(k), `$1${v}$3`).replace(inlineFor(k), `$1${v}$3`);
+  return text;
 }
 
 describe('helm chart', () => {
@@ -242,8 +261,8 @@ describe('helm chart', () => {
     for (const [k, texts] of durations) for (const t of texts) assert.equal(values.prometheusRule.for[k], t, `for ${k}`);
   });
 
-  it('an overridden threshold or duration changes exactly that number, and the result is valid for promtool', () => {
-    const file = parse(readFileSync(join(CHART, 'files', 'alerts.yaml'), 'utf8')) as Obj;
+  it('an overridden threshold or duration changes exactly that number, in expressions and descriptions, and the result is valid for promtool', () => {
+    const file = parse(alertsText()) as Obj;
     const { thresholds, durations } = markers();
     const [key, [old]] = [...thresholds.entries()].find(([, t]) => Number(t[0]) !== 0.25) as [string, string[]];
     const [bigKey] = [...thresholds.keys()].filter((k) => k !== key);
@@ -255,19 +274,11 @@ describe('helm chart', () => {
       ),
       'PrometheusRule',
     );
-    const expected = structuredClone(file.groups) as Obj[];
-    const numberBefore = (k: string) => new RegExp(`[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?(\\s+#\\s*threshold:\\s*${k}\\s*)$`, 'gm');
-    let changedRules = 0;
-    for (const g of expected) {
-      for (const r of g.rules as Obj[]) {
-        const before = JSON.stringify(r);
-        r.expr = (r.expr as string).replace(numberBefore(key), '0.25$1').replace(numberBefore(bigKey!), '20000000000$1');
-        const raw = readFileSync(join(CHART, 'files', 'alerts.yaml'), 'utf8');
-        if (new RegExp(`- alert: ${r.alert}\\n(?:(?!- alert:)[\\s\\S])*# for: ${forKey}\\b`).test(raw)) r.for = '7m';
-        if (JSON.stringify(r) !== before) changedRules++;
-      }
-    }
-    assert.ok(old !== undefined && changedRules >= 2);
+    const expected = (parse(substituted({ [key]: '0.25', [bigKey!]: '20000000000' }, { [forKey!]: '7m' })) as Obj).groups as Obj[];
+    const changed = (field: (r: Obj) => unknown) =>
+      expected.flatMap((g, i) => (g.rules as Obj[]).filter((r, j) => JSON.stringify(field(r)) !== JSON.stringify(field(file.groups[i].rules[j])))).length;
+    assert.ok(old !== undefined && changed((r) => r.expr) >= 2, 'the overrides change expressions');
+    assert.ok(changed((r) => r.annotations.description) >= 2, 'the overrides change descriptions');
     assert.deepEqual(rule.spec.groups, expected);
     assert.notDeepEqual(rule.spec.groups, file.groups);
 
@@ -278,10 +289,113 @@ describe('helm chart', () => {
     assert.equal(check.status, 0, `promtool check rules: ${check.error?.message ?? ''}${check.stdout}${check.stderr}`);
   });
 
+  it('every number and duration a description states is a marked one, so a tuned chart cannot contradict it', () => {
+    for (const g of (parse(alertsText()) as Obj).groups as Obj[]) {
+      for (const r of g.rules as Obj[]) {
+        // Drop the marked values and $value / $labels; what remains must hold no digits but names.
+        const rest = (r.annotations.description as string)
+          .replace(inlineNumber(), '')
+          .replace(inlineFor(), '')
+          .replace(/\{\{[^{}]*\}\}/g, '')
+          // Fixed windows of the expression ("30-minute average" for [30m]) are not tunable.
+          .replace(/\b(\d+)[- ]minutes?\b/g, (m: string, n: string) => ((r.expr as string).includes(`[${n}m`) ? '' : m))
+          .replace(/\b[A-Za-z_]+[0-9]+[A-Za-z0-9_]*\b/g, '');
+        assert.doesNotMatch(rest, /[0-9]/, `${r.alert}: an unmarked number in its description: ${rest}`);
+      }
+    }
+  });
+
+  it('a tuned threshold and duration appear in the expression and in the description promtool renders', () => {
+    const rule = one(
+      render(['monitoring-values.yaml'], ['prometheusRule.thresholds.rtcAudioJitterSeconds=0.08', 'prometheusRule.for.rtcRoomJitterSpike=3m']),
+      'PrometheusRule',
+    );
+    const jitter = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]).find((r) => r.alert === 'RtcRoomJitterSpike')!;
+    assert.match(jitter.expr, /> 0\.08 # threshold: rtcAudioJitterSeconds$/m);
+    assert.doesNotMatch(jitter.expr, /> 0\.1 # threshold: rtcAudioJitterSeconds/);
+    assert.equal(jitter.for, '3m');
+    assert.match(jitter.annotations.description, /\{\{ 0\.08 \| humanizeDuration \}\}/);
+    assert.match(jitter.annotations.description, /for 3m\{\{/);
+
+    // Jitter of 90 ms: above the tuned 80 ms, below the default 100 ms. The alert fires after the
+    // tuned 3 minutes and its description says 80ms and 3m.
+    const dir = mkdtempSync(join(tmpdir(), 'chart-rules-'));
+    writeFileSync(join(dir, 'rules.yaml'), JSON.stringify({ groups: rule.spec.groups }));
+    const series = [1, 2, 3].map((u) => ({
+      series: `huaweicloud_rtc_audio_jitter_seconds{app_id="a1",room_id="r1",uid="u${u}",peerid="0"}`,
+      values: '0.02x30 0.09x10',
+    }));
+    const description =
+      "3 users of room r1 (app a1) have audio jitter on their own link above the absolute threshold (audio 80ms, video 150ms) and above 2 times the room's 30-minute average, for 3m; that is at least 3 users and 30% of the room. Several users at once point to a shared cause (region, ISP, Huawei edge node), not to one home network.";
+    const tests = {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: series,
+          alert_rule_test: [
+            { eval_time: '33m', alertname: 'RtcRoomJitterSpike', exp_alerts: [] },
+            {
+              eval_time: '35m',
+              alertname: 'RtcRoomJitterSpike',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', app_id: 'a1', room_id: 'r1', media: 'audio' },
+                  exp_annotations: {
+                    summary: '3 users in room r1 have a audio jitter spike',
+                    description,
+                    runbook_url: 'https://github.com/rtc-cdn-exporter/rtc-cdn-exporter/blob/main/docs/runbooks.md#rtcroomjitterspike',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'tests.yaml'), JSON.stringify(tests));
+    const r = spawnSync('promtool', ['test', 'rules', join(dir, 'tests.yaml')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool test rules: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+  });
+
+  it('runbookBaseUrl and the exporter job regex reach every runbook_url and both target alerts', () => {
+    const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Obj;
+    const base = values.prometheusRule.runbookBaseUrl as string;
+    const file = parse(alertsText()) as Obj;
+    for (const g of file.groups as Obj[])
+      for (const r of g.rules as Obj[])
+        assert.ok(r.annotations.runbook_url.startsWith(`${base}#`), `${r.alert}: runbook_url is not under values' runbookBaseUrl`);
+
+    const dir = mkdtempSync(join(tmpdir(), 'chart-values-'));
+    writeFileSync(
+      join(dir, 'v.yaml'),
+      'prometheusRule:\n  runbookBaseUrl: https://wiki.example.com/sre/rtc-runbooks\n  regexes:\n    exporterJob: prod-rtc\\.exporter|"quoted"\n',
+    );
+    const r = helm(['template', RELEASE, CHART, '--kube-version', KUBE_VERSION, '-f', join(CHART, 'ci', 'monitoring-values.yaml'), '-f', join(dir, 'v.yaml')]);
+    assert.equal(r.status, 0, r.stderr);
+    const rule = one(
+      parseAllDocuments(r.stdout)
+        .map((d) => d.toJS() as Obj | null)
+        .filter((d): d is Obj => d !== null),
+      'PrometheusRule',
+    );
+    const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
+    for (const x of rules) assert.match(x.annotations.runbook_url, new RegExp(`^https://wiki\\.example\\.com/sre/rtc-runbooks#${x.alert.toLowerCase()}$`));
+    const jobRules = rules.filter((x) => /# regex: exporterJob/.test(x.expr));
+    assert.deepEqual(jobRules.map((x) => x.alert).sort(), ['RtcCdnExporterAbsent', 'RtcCdnExporterTargetDown']);
+    for (const x of jobRules) assert.ok(x.expr.includes('job=~"prod-rtc\\\\.exporter|\\"quoted\\""'), x.expr);
+    writeFileSync(join(dir, 'rules.yaml'), JSON.stringify({ groups: rule.spec.groups }));
+    const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yaml')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, `promtool check rules: ${check.stdout}${check.stderr}`);
+  });
+
   it('rejects an unknown threshold key, a non-number threshold and a bad duration', () => {
     assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.thresholds.rtcRttSecond=1']), /rtcRttSecond/);
     assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.thresholds.rtcRttSeconds=high']), /rtcRttSeconds/);
-    assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.for.rtcRtt=5 minutes']), /rtcRtt/);
+    assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.for.rtcUserQuality=5 minutes']), /rtcUserQuality/);
+    assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.regexes.exporterJobs=x']), /exporterJobs/);
+    assert.match(renderFails(['monitoring-values.yaml'], ['prometheusRule.runbookBaseUrl=wiki/runbooks']), /runbookBaseUrl/);
     assert.match(renderFails(['defaults-values.yaml'], ['image.tagg=1']), /tagg/);
   });
 

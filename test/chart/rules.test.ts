@@ -10,6 +10,16 @@ import { parse } from 'yaml';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const RULES = `${root}helm/rtc-cdn-exporter/files/alerts.yaml`;
 const TESTS = `${root}test/rules/alerts.test.yaml`;
+const RUNBOOKS = `${root}docs/runbooks.md`;
+const RUNBOOK_BASE = 'https://github.com/rtc-cdn-exporter/rtc-cdn-exporter/blob/main/docs/runbooks.md';
+
+/** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 
 interface Rule {
   alert: string;
@@ -42,10 +52,11 @@ describe('alert rules', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
-  it('give every alert a severity, a summary and a description, and a for: duration', () => {
+  it('give every alert a severity, a summary, a description, a runbook_url and a for: duration', () => {
     assert.ok(rules.length >= 13);
     for (const r of rules) {
       assert.match(r.labels?.severity ?? '', /^(critical|warning)$/, r.alert);
+      assert.match(r.annotations?.runbook_url ?? '', /^https:\/\/\S+#[a-z0-9_-]+$/, `${r.alert} has no runbook_url with an anchor`);
       assert.ok(r.annotations?.summary, `${r.alert} has no summary`);
       assert.ok((r.annotations?.description ?? '').length > 80, `${r.alert} has no useful description`);
       assert.match(r.for ?? '', /^\d+m$/, `${r.alert} fires on a single evaluation`);
@@ -63,5 +74,28 @@ describe('alert rules', () => {
       const quiet = mine.some(({ t, c }) => t.exp_alerts.length === 0 || c.input_series.length > t.exp_alerts.length);
       assert.ok(quiet, `${alert}: no case where it must stay quiet`);
     }
+  });
+
+  it('link every alert to its own section of docs/runbooks.md, and every section to an alert', () => {
+    const headings = [...readFileSync(RUNBOOKS, 'utf8').matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim());
+    const anchors = new Set(headings.map(anchor));
+    for (const r of rules) {
+      const url = r.annotations?.runbook_url ?? '';
+      assert.ok(url.startsWith(`${RUNBOOK_BASE}#`), `${r.alert}: runbook_url ${url} is not under ${RUNBOOK_BASE}`);
+      const a = url.slice(url.indexOf('#') + 1);
+      assert.ok(anchors.has(a), `${r.alert}: docs/runbooks.md has no heading with anchor #${a}`);
+      assert.equal(a, anchor(r.alert), `${r.alert}: its runbook section is named after another alert`);
+    }
+    const alerts = new Set(rules.map((r) => r.alert));
+    for (const h of headings) assert.ok(alerts.has(h), `docs/runbooks.md: section "${h}" has no alert`);
+    assert.equal(alerts.size, rules.length, 'alert names are unique');
+  });
+
+  it('page (critical) per room, stream, domain or target: no paging case in the promtool tests names a user', () => {
+    const severity = new Map(rules.map((r) => [r.alert, r.labels?.severity]));
+    const cases = (parse(readFileSync(TESTS, 'utf8')) as { tests: RuleTest[] }).tests;
+    for (const t of cases.flatMap((c) => c.alert_rule_test))
+      for (const a of t.exp_alerts as Array<{ exp_labels?: Record<string, string> }>)
+        if (severity.get(t.alertname) === 'critical') assert.ok(!('uid' in (a.exp_labels ?? {})), `${t.alertname} pages per user`);
   });
 });

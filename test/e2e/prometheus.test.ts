@@ -158,12 +158,12 @@ describe('end to end with a real Prometheus', () => {
   it('fires the jitter-spike and bandwidth-spike alerts', async () => {
     // Spike alerts end as the baseline catches up, so keep each alert as first seen firing.
     const firing = new Map<string, Record<string, string>>();
-    await eventually(240, 'RtcAudioJitterSpike and LiveStreamBandwidthSpike to fire', async () => {
+    await eventually(240, 'RtcRoomJitterSpike and LiveStreamBandwidthSpike to fire', async () => {
       for (const r of await query('ALERTS{alertstate="firing"}')) if (!firing.has(r.metric.alertname!)) firing.set(r.metric.alertname!, r.metric);
-      return firing.has('RtcAudioJitterSpike') && firing.has('LiveStreamBandwidthSpike');
+      return firing.has('RtcRoomJitterSpike') && firing.has('LiveStreamBandwidthSpike');
     });
     console.log(`alerts fired: ${[...firing.keys()].sort().join(', ')}`);
-    const jitter = firing.get('RtcAudioJitterSpike')!;
+    const jitter = firing.get('RtcRoomJitterSpike')!;
     // Only the first room of each app has a spiking user (10000); its bad network shows in its
     // own downlink and in every peer's downlink from it, so the alert may name either uid.
     assert.match(jitter.room_id ?? '', /-room0-/, `the demo spikes the first room of each app, not ${JSON.stringify(jitter)}`);

@@ -97,50 +97,103 @@ extraEnvFrom, whose keys the chart cannot see, and in demo mode.
 {{- end }}
 
 {{/*
-The project's alert rules (files/alerts.yaml) with every number marked
-"# threshold: <key>" and every duration marked "# for: <key>" replaced from
-prometheusRule.thresholds / prometheusRule.for. A value numerically equal to the
-file's keeps the file's spelling, so default values reproduce the file exactly.
-Returns the rules file text.
+The project's alert rules (files/alerts.yaml) with values substituted, line by line:
+  - a number at the end of a line marked "# threshold: <key>", and a number opening a
+    Prometheus template action that is followed (after a unit such as B/s, if any) by a
+    template comment action holding "threshold: <key>" (a description stating the rule's
+    own number):
+    prometheusRule.thresholds.<key>;
+  - a duration after "for:" marked "# for: <key>", and a duration followed by a template
+    comment action holding "for: <key>": prometheusRule.for.<key>;
+  - the last quoted string of a line marked "# regex: <key>": prometheusRule.regexes.<key>;
+  - the part of a runbook_url before "#": prometheusRule.runbookBaseUrl.
+A value equal to the file's keeps the file's spelling, so default values reproduce the file
+exactly. Returns the rules file text.
 */}}
 {{- define "rtc-cdn-exporter.alertRules" -}}
 {{- $raw := .Files.Get "files/alerts.yaml" }}
 {{- if not $raw }}{{ fail "prometheusRule.enabled: the chart has no files/alerts.yaml" }}{{ end }}
 {{- $thresholds := .Values.prometheusRule.thresholds | default dict }}
 {{- $for := .Values.prometheusRule.for | default dict }}
-{{- $numberRe := "^(.*[^0-9A-Za-z_.]|)([0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)(\\s+#\\s*threshold:\\s*([A-Za-z][A-Za-z0-9]*)\\s*)$" }}
-{{- $forRe := "^(\\s*(?:-\\s+)?for:\\s*)(\\S+)(\\s+#\\s*for:\\s*([A-Za-z][A-Za-z0-9]*)\\s*)$" }}
+{{- $regexes := .Values.prometheusRule.regexes | default dict }}
+{{- $runbookBase := .Values.prometheusRule.runbookBaseUrl | default "" }}
+{{- $num := "[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?" }}
+{{- $dur := "[0-9]+(?:ms|[smhdwy])(?:[0-9]+(?:ms|[smhdwy]))*" }}
+{{- $key := "([A-Za-z][A-Za-z0-9]*)" }}
+{{- $numberRe := printf "^(.*[^0-9A-Za-z_.]|)(%s)(\\s+#\\s*threshold:\\s*%s\\s*)$" $num $key }}
+{{- $inlineNumberRe := printf "(\\{\\{\\s*)(%s)((?:\\s*\\|[^{}]*)?\\s*\\}\\}[^{}\\s]*\\{\\{/\\*\\s*threshold:\\s*%s\\s*\\*/\\}\\})" $num $key }}
+{{- $forRe := printf "^(\\s*(?:-\\s+)?for:\\s*)(\\S+)(\\s+#\\s*for:\\s*%s\\s*)$" $key }}
+{{- $inlineForRe := printf "()(%s)(\\{\\{/\\*\\s*for:\\s*%s\\s*\\*/\\}\\})" $dur $key }}
+{{- $regexRe := printf "^(.*\")((?:[^\"\\\\]|\\\\.)*)(\"[^\"]*#\\s*regex:\\s*%s\\s*)$" $key }}
+{{- $runbookRe := "^(\\s*runbook_url:\\s*\"?)([^\"#\\s]*)(#[^\"\\s]*\"?\\s*)$" }}
 {{- $seenThresholds := dict }}
 {{- $seenFor := dict }}
+{{- $seenRegexes := dict }}
 {{- $lines := list }}
 {{- range $line := splitList "\n" $raw }}
 {{- if regexMatch $numberRe $line }}
-{{- $key := regexReplaceAll $numberRe $line "${4}" }}
-{{- $_ := set $seenThresholds $key true }}
-{{- if hasKey $thresholds $key }}
+{{- $k := regexReplaceAll $numberRe $line "${4}" }}
+{{- $_ := set $seenThresholds $k true }}
+{{- if hasKey $thresholds $k }}
 {{- $old := regexReplaceAll $numberRe $line "${2}" }}
-{{- $new := get $thresholds $key }}
-{{- $num := float64 $new }}
-{{- if ne (float64 $old) $num }}
-{{- /* Whole numbers as integers: a float64 would print 1e+10. */}}
-{{- $text := ternary (printf "%d" (int64 $num)) (toString $new) (eq $num (floor $num)) }}
-{{- $line = regexReplaceAll $numberRe $line (printf "${1}%s${3}" $text) }}
-{{- end }}
+{{- $text := include "rtc-cdn-exporter.thresholdText" (list (get $thresholds $k) $old) }}
+{{- if $text }}{{ $line = regexReplaceAll $numberRe $line (printf "${1}%s${3}" $text) }}{{ end }}
 {{- end }}
 {{- else if regexMatch $forRe $line }}
-{{- $key := regexReplaceAll $forRe $line "${4}" }}
-{{- $_ := set $seenFor $key true }}
-{{- if hasKey $for $key }}
-{{- $line = regexReplaceAll $forRe $line (printf "${1}%s${3}" (get $for $key)) }}
+{{- $k := regexReplaceAll $forRe $line "${4}" }}
+{{- $_ := set $seenFor $k true }}
+{{- if hasKey $for $k }}
+{{- $line = regexReplaceAll $forRe $line (printf "${1}%s${3}" (get $for $k)) }}
+{{- end }}
+{{- else if regexMatch $regexRe $line }}
+{{- $k := regexReplaceAll $regexRe $line "${4}" }}
+{{- $_ := set $seenRegexes $k true }}
+{{- if hasKey $regexes $k }}
+{{- /* A PromQL double-quoted string: escape backslashes and quotes; "$" is literal for regexReplaceAll as "$$". */}}
+{{- $value := get $regexes $k | toString | replace "\\" "\\\\" | replace "\"" "\\\"" | replace "$" "$$" }}
+{{- $line = regexReplaceAll $regexRe $line (printf "${1}%s${3}" $value) }}
+{{- end }}
+{{- else if and $runbookBase (regexMatch $runbookRe $line) }}
+{{- $line = regexReplaceAll $runbookRe $line (printf "${1}%s${3}" (replace "$" "$$" $runbookBase)) }}
+{{- end }}
+{{- range $m := regexFindAll $inlineNumberRe $line -1 }}
+{{- $k := regexReplaceAll $inlineNumberRe $m "${4}" }}
+{{- $_ := set $seenThresholds $k true }}
+{{- if hasKey $thresholds $k }}
+{{- $text := include "rtc-cdn-exporter.thresholdText" (list (get $thresholds $k) (regexReplaceAll $inlineNumberRe $m "${2}")) }}
+{{- if $text }}{{ $line = replace $m (regexReplaceAll $inlineNumberRe $m (printf "${1}%s${3}" $text)) $line }}{{ end }}
+{{- end }}
+{{- end }}
+{{- range $m := regexFindAll $inlineForRe $line -1 }}
+{{- $k := regexReplaceAll $inlineForRe $m "${4}" }}
+{{- $_ := set $seenFor $k true }}
+{{- if hasKey $for $k }}
+{{- $line = replace $m (regexReplaceAll $inlineForRe $m (printf "${1}%s${3}" (get $for $k))) $line }}
 {{- end }}
 {{- end }}
 {{- $lines = append $lines $line }}
 {{- end }}
-{{- range $key, $_ := $thresholds }}
-{{- if not (hasKey $seenThresholds $key) }}{{ fail (printf "prometheusRule.thresholds.%s: files/alerts.yaml has no number marked \"# threshold: %s\" (known: %s)" $key $key (keys $seenThresholds | sortAlpha | join ", ")) }}{{ end }}
+{{- range $k, $_ := $thresholds }}
+{{- if not (hasKey $seenThresholds $k) }}{{ fail (printf "prometheusRule.thresholds.%s: files/alerts.yaml has no number marked \"# threshold: %s\" (known: %s)" $k $k (keys $seenThresholds | sortAlpha | join ", ")) }}{{ end }}
 {{- end }}
-{{- range $key, $_ := $for }}
-{{- if not (hasKey $seenFor $key) }}{{ fail (printf "prometheusRule.for.%s: files/alerts.yaml has no duration marked \"# for: %s\" (known: %s)" $key $key (keys $seenFor | sortAlpha | join ", ")) }}{{ end }}
+{{- range $k, $_ := $for }}
+{{- if not (hasKey $seenFor $k) }}{{ fail (printf "prometheusRule.for.%s: files/alerts.yaml has no duration marked \"# for: %s\" (known: %s)" $k $k (keys $seenFor | sortAlpha | join ", ")) }}{{ end }}
+{{- end }}
+{{- range $k, $_ := $regexes }}
+{{- if not (hasKey $seenRegexes $k) }}{{ fail (printf "prometheusRule.regexes.%s: files/alerts.yaml has no string marked \"# regex: %s\" (known: %s)" $k $k (keys $seenRegexes | sortAlpha | join ", ")) }}{{ end }}
 {{- end }}
 {{- join "\n" $lines }}
+{{- end }}
+
+{{/*
+(list value fileText) → the text that replaces a marked number, or "" when the value equals
+the file's number (which keeps the file's spelling). Whole numbers print as integers: a
+float64 would print 1e+10.
+*/}}
+{{- define "rtc-cdn-exporter.thresholdText" -}}
+{{- $new := index . 0 }}
+{{- $num := float64 $new }}
+{{- if ne (float64 (index . 1)) $num }}
+{{- ternary (printf "%d" (int64 $num)) (toString $new) (eq $num (floor $num)) }}
+{{- end }}
 {{- end }}
