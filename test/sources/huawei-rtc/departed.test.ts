@@ -26,8 +26,8 @@ function cast(h: Harness) {
 /** Upstream series lines (not the room's freshness gauges) of a page. */
 const seriesLines = (page: string) => page.split('\n').filter((l) => l.startsWith('huaweicloud_rtc_') && !l.includes('room_last_'));
 const involves = (line: string, uid: string) => line.includes(`uid="${uid}"`) || line.includes(`peerid="${uid}"`);
-/** Series of r users all present: 7 uplink mids each, 12 downlink mids per peer. */
-const fullRoom = (r: number) => r * 7 + r * (r - 1) * 12;
+/** Series of r users all present: 7 uplink mids each, 12 downlink mids per peer, and the presenter's screen share (4 uplink, 6 per receiving peer). */
+const fullRoom = (r: number) => r * 7 + r * (r - 1) * 12 + 4 + (r - 1) * 6;
 const newestOf = (page: string) => Number(/^huaweicloud_rtc_room_last_sample_timestamp_seconds\{[^}]*\} (\S+)$/m.exec(page)?.[1]) * 1000;
 
 /**

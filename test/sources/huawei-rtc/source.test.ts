@@ -85,7 +85,8 @@ describe('huawei_rtc source', () => {
       const qos = h.sim.requests.filter((r) => r.path.endsWith('/qos/details'));
       const room = h.sim.world.runningRooms(h.sim.world.appIds()[0]!, h.clock.now())[0]!;
       const users = h.sim.world.users(room).length;
-      const entries = users * 7 + users * (users - 1) * 12; // uplink mids + downlink mids per peer
+      // Uplink mids + downlink mids per peer, and the presenter's screen share (uplink, and downlink per receiver).
+      const entries = users * 7 + users * (users - 1) * 12 + 4 + (users - 1) * 6;
       assert.ok(qos.length >= 3, `only ${qos.length} pages`);
       assert.equal(qos.length, Math.floor(entries / 10) + 1);
       assert.deepEqual(

@@ -15,11 +15,11 @@ export interface WorldOptions {
   /** Spacing of data points. */
   pointIntervalMs: number;
   /**
-   * Quality spikes: the first user of the first room of each app gets high
-   * jitter, RTT and loss from `fromMs` on, for `forMs` of every `everyMs`
-   * (everyMs 0: for good). False: no spikes.
+   * Quality spikes: the first user (or the users `uids`) of the first room of
+   * each app gets high jitter, RTT and loss from `fromMs` on, for `forMs` of
+   * every `everyMs` (everyMs 0: for good). False: no spikes.
    */
-  spikes: false | { fromMs: number; everyMs: number; forMs: number };
+  spikes: false | { fromMs: number; everyMs: number; forMs: number; uids?: readonly string[] };
   /** When set, the first room of each app opens at this time (mod cycleMs), e.g. so a demo starts with it open. */
   firstRoomOpensAt?: number;
 }
@@ -117,7 +117,7 @@ export class World {
   /** True for the user whose quality is bad at time t. */
   isSpiking(room: Room, uid: string, t: number): boolean {
     const spikes = this.opts.spikes;
-    if (!spikes || room.slot !== 0 || uid !== '10000' || t < spikes.fromMs) return false;
+    if (!spikes || room.slot !== 0 || !(spikes.uids ?? ['10000']).includes(uid) || t < spikes.fromMs) return false;
     return spikes.everyMs === 0 || (t - spikes.fromMs) % spikes.everyMs < spikes.forMs;
   }
 

@@ -1,0 +1,263 @@
+// How long after a problem starts the shipped alerts fire, at default settings,
+// measured with a real Prometheus. The exporter runs with its defaults against
+// both simulators on a fake clock (vendor lag included: Huawei's data lag,
+// Wangsu's 1–5 minute availability lag and fresh_delay), scraped every 30 s of
+// simulated time for two hours: a room where every user's jitter spikes, and
+// a stream whose bandwidth spikes 50-fold. The scraped samples are written to a
+// TSDB with `promtool tsdb create-blocks-from openmetrics`, a real Prometheus
+// serves them, and the shipped alert expressions are evaluated through its
+// query API every 30 s (a rule group's default evaluation in kube-prometheus),
+// applying `for:` exactly as the rule manager does: firing at the first
+// evaluation at least `for` after the expression started returning the series.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config.js';
+import { Exporter } from '../../src/exporter.js';
+import { runScrapes } from '../../src/sim/drive.js';
+import { ManualClock } from '../../src/sim/manual-clock.js';
+import { memoryLogger } from '../../src/sim/memory-logger.js';
+import { sources } from '../../src/sources/index.js';
+import { HuaweiRtcSimulator } from '../../src/sources/huawei-rtc/sim/simulator.js';
+import { parseDuration } from '../../src/schema.js';
+import { apiKeyAuth, startSim } from '../../src/sources/wangsu-cdn/sim/drive.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const MIN = 60_000;
+const SCRAPE_MS = 30_000;
+const EVAL_MS = 30_000;
+/** Simulated time: history for the baselines, then the problems. */
+const RUN_MS = 110 * MIN;
+const JITTER_SPIKE_AT = 75 * MIN;
+const BANDWIDTH_SPIKE_AT = 80 * MIN;
+/** Huawei's data lag in the simulator (the real API: up to 5 minutes). */
+const HUAWEI_LAG_MS = 90_000;
+const SPIKED_STREAM = 'live/main';
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+}
+const rules = (parse(readFileSync(join(root, 'helm/rtc-cdn-exporter/files/alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
+  (g) => g.rules,
+);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A room of the first slot with at least 4 users, none leaving early: every seed's world differs. */
+function pickSeed(t0: number): { seed: number; roomId: string; users: number } {
+  for (let seed = 1; seed < 200; seed++) {
+    const sim = new HuaweiRtcSimulator({ clock: new ManualClock(t0), world: worldOf(seed, t0) });
+    const room = sim.world.runningRooms(sim.world.appIds()[0]!, t0 + JITTER_SPIKE_AT).find((r) => r.slot === 0)!;
+    const users = sim.world.users(room);
+    if (users.length >= 4 && users.every((u) => u.leftAt === room.closedAt) && room.openedAt <= t0) return { seed, roomId: room.roomId, users: users.length };
+  }
+  throw new Error('no seed gives a full room');
+}
+
+function worldOf(seed: number, t0: number) {
+  return {
+    seed,
+    apps: 1,
+    roomsPerApp: 2,
+    maxUsers: 6,
+    cycleMs: 24 * 60 * MIN,
+    openMs: 23 * 60 * MIN,
+    pointIntervalMs: 10_000,
+    firstRoomOpensAt: t0 - 60 * MIN,
+    // Every user of the first room turns bad at JITTER_SPIKE_AT, for good.
+    spikes: { fromMs: t0 + JITTER_SPIKE_AT, everyMs: 0, forMs: 0, uids: ['10000', '10001', '10002', '10003', '10004', '10005'] },
+  };
+}
+
+/** Scraped pages → OpenMetrics with timestamps (gauges only: the alerts measured read gauges). */
+function toOpenMetrics(scrapes: Array<{ at: number; text: string }>): string {
+  const families = new Map<string, Map<string, string[]>>();
+  const gauges = new Set<string>();
+  for (const { at, text } of scrapes) {
+    for (const line of text.split('\n')) {
+      const type = /^# TYPE (\S+) gauge$/.exec(line);
+      if (type) gauges.add(type[1]!);
+      if (!line || line.startsWith('#')) continue;
+      const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line)!;
+      if (!gauges.has(m[1]!)) continue;
+      let series = families.get(m[1]!);
+      if (!series) families.set(m[1]!, (series = new Map()));
+      const id = m[2] ?? '';
+      let samples = series.get(id);
+      if (!samples) series.set(id, (samples = []));
+      samples.push(`${m[1]}${id} ${m[3]} ${at / 1000}`);
+    }
+  }
+  const out: string[] = [];
+  for (const [name, series] of families) {
+    out.push(`# TYPE ${name} gauge`);
+    for (const samples of series.values()) out.push(...samples);
+  }
+  out.push('# EOF', '');
+  return out.join('\n');
+}
+
+const children: ChildProcess[] = [];
+let dir = '';
+let promURL = '';
+let t0 = 0;
+
+async function queryRange(expr: string, startMs: number, endMs: number): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
+  const q = new URLSearchParams({ query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: `${EVAL_MS / 1000}s` });
+  const res = await request(`${promURL}/api/v1/query_range?${q}`);
+  const body = (await res.body.json()) as {
+    status: string;
+    error?: string;
+    data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+  };
+  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+/**
+ * When the alert first fires between `fromMs` and `toMs`, evaluated every
+ * EVAL_MS: a series becomes active at the first evaluation that returns it and
+ * fires once it has been returned at every evaluation for `for`.
+ */
+async function firstFiring(rule: Rule, fromMs: number, toMs: number): Promise<{ atMs: number; labels: Record<string, string> } | undefined> {
+  const forMs = rule.for ? parseDuration(rule.for.split(' ')[0]!)! : 0;
+  let first: { atMs: number; labels: Record<string, string> } | undefined;
+  for (const s of await queryRange(rule.expr, fromMs, toMs)) {
+    let activeAt: number | undefined;
+    let last = -Infinity;
+    for (const [ts] of s.values) {
+      const t = Math.round(ts * 1000);
+      if (activeAt === undefined || t - last > EVAL_MS) activeAt = t; // a gap resets the pending alert
+      last = t;
+      if (t - activeAt >= forMs) {
+        if (!first || t < first.atMs) first = { atMs: t, labels: s.metric };
+        break;
+      }
+    }
+  }
+  return first;
+}
+
+describe('alert latency at default settings, measured with a real Prometheus', () => {
+  let full = { seed: 0, roomId: '', users: 0 };
+
+  before(async () => {
+    // Two hours that ended a quarter of an hour ago: Prometheus keeps and serves them.
+    t0 = Math.floor(Date.now() / MIN) * MIN - RUN_MS - 15 * MIN;
+    full = pickSeed(t0);
+    const clock = new ManualClock(t0);
+    const huawei = new HuaweiRtcSimulator({ clock, world: worldOf(full.seed, t0), dataLagMs: HUAWEI_LAG_MS });
+    const huaweiUp = await huawei.listen();
+    const wangsu = await startSim({
+      clock,
+      model: { seed: 5, liveRatio: 1, domains: [{ domain: 'live.example', streams: [SPIKED_STREAM, 'live/b', 'live/c'] }] },
+    });
+    wangsu.sim.model.addSpike({ domain: 'live.example', stream: SPIKED_STREAM, factor: 50, fromMs: t0 + BANDWIDTH_SPIKE_AT, toMs: t0 + RUN_MS + 60 * MIN });
+    const raw = {
+      huawei_rtc: {
+        endpoint: huaweiUp.url,
+        project_id: huawei.projectId,
+        auth: { aksk: { access_key: huawei.credentials.accessKey, secret_key: huawei.credentials.secretKey } },
+        apps: huawei.world.appIds().map((app_id) => ({ app_id })),
+      },
+      wangsu_cdn: { endpoint: wangsu.url, auth: apiKeyAuth, domains: [{ domain: 'live.example' }] },
+    };
+    const { config } = parseConfig(JSON.stringify(raw), { sources, name: 'latency config' });
+    const exporter = new Exporter({ config, sources, logger: memoryLogger().logger, version: 'latency', scrapeTimeoutOffsetMs: 500, clock, random: () => 0.5 });
+    const scrapes: Array<{ at: number; text: string }> = [];
+    try {
+      await runScrapes(clock, exporter.scheduler, RUN_MS, SCRAPE_MS, (text) => scrapes.push({ at: clock.now(), text }));
+    } finally {
+      await exporter.shutdown();
+      await huaweiUp.close();
+      await wangsu.close();
+    }
+
+    dir = mkdtempSync(join(tmpdir(), 'alert-latency-'));
+    writeFileSync(join(dir, 'scrapes.om'), toOpenMetrics(scrapes));
+    const blocks = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'scrapes.om'), join(dir, 'data')], { encoding: 'utf8' });
+    assert.equal(blocks.status, 0, `promtool tsdb create-blocks-from: ${blocks.error ?? ''}${blocks.stdout}${blocks.stderr}`);
+    writeFileSync(join(dir, 'prometheus.yml'), 'global: {evaluation_interval: 30s}\n');
+    const port = await freePort();
+    promURL = `http://127.0.0.1:${port}`;
+    const prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        '--storage.tsdb.retention.time=30d',
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(prom);
+    for (let i = 0; ; i++) {
+      const ready = await request(`${promURL}/-/ready`).then(
+        (r) => r.statusCode === 200,
+        () => false,
+      );
+      if (ready) break;
+      assert.ok(i < 60, 'Prometheus did not become ready');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rule = (name: string) => rules.find((r) => r.alert === name)!;
+
+  it('RtcRoomJitterSpike: pages within Huawei data lag + for + 2 minutes of a room-wide jitter spike', async () => {
+    const r = rule('RtcRoomJitterSpike');
+    assert.equal(await firstFiring(r, t0 + 60 * MIN, t0 + JITTER_SPIKE_AT - EVAL_MS), undefined, 'fired before the spike');
+    const fired = await firstFiring(r, t0 + JITTER_SPIKE_AT, t0 + RUN_MS);
+    assert.ok(fired, 'RtcRoomJitterSpike never fired');
+    assert.equal(fired.labels.room_id, full.roomId);
+    const latency = fired.atMs - (t0 + JITTER_SPIKE_AT);
+    const goal = HUAWEI_LAG_MS + parseDuration(r.for!.split(' ')[0]!)! + 2 * MIN;
+    console.log(
+      `RtcRoomJitterSpike fired ${latency / 1000} s after the spike started (room of ${full.users} users, media=${fired.labels.media}; goal ≤ ${goal / 1000} s: Huawei lag ${HUAWEI_LAG_MS / 1000} s + for ${r.for} + 2 min)`,
+    );
+    assert.ok(latency <= goal, `${latency / 1000} s`);
+  });
+
+  it('LiveStreamBandwidthSpike: pages within fresh_delay + for + 2 minutes of a bandwidth spike', async () => {
+    const r = rule('LiveStreamBandwidthSpike');
+    assert.equal(await firstFiring(r, t0 + 60 * MIN, t0 + BANDWIDTH_SPIKE_AT - EVAL_MS), undefined, 'fired before the spike');
+    const fired = await firstFiring(r, t0 + BANDWIDTH_SPIKE_AT, t0 + RUN_MS);
+    assert.ok(fired, 'LiveStreamBandwidthSpike never fired');
+    assert.equal(fired.labels.stream, SPIKED_STREAM);
+    const latency = fired.atMs - (t0 + BANDWIDTH_SPIKE_AT);
+    const goal = 5 * MIN + parseDuration(r.for!.split(' ')[0]!)! + 2 * MIN;
+    console.log(
+      `LiveStreamBandwidthSpike fired ${latency / 1000} s after the spike started (goal ≤ ${goal / 1000} s: fresh_delay 5m + for ${r.for} + 2 min; the first spiked slice ends 1 min after the start)`,
+    );
+    assert.ok(latency <= goal, `${latency / 1000} s`);
+  });
+
+  it('no collapse alert fires for streams that stay live (late slices are not zeros)', async () => {
+    for (const name of ['LiveStreamBandwidthCollapsed', 'LiveDomainBandwidthCollapsed']) {
+      assert.equal(await firstFiring(rule(name), t0 + 60 * MIN, t0 + RUN_MS), undefined, `${name} fired`);
+    }
+  });
+});
