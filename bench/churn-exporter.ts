@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     console.log(
       `  ${label.padEnd(22)} ${String(streams).padStart(7)} streams ${String(series).padStart(7)} series ${String(evicted).padStart(8)} evicted ` +
         `${String(row.batches).padStart(4)} batches  after gc: ${breakdown(mem)}  ` +
-        `(simulator child: rss ${sim.rssMb.toFixed(0)} MB)  ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `peak so far ${mb(peak?.rssMb ?? 0)}  (simulator child: rss ${sim.rssMb.toFixed(0)} MB)  ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
     return row;
   };
