@@ -127,7 +127,8 @@ export class CachedPage {
 
   async gzipWith(tail: string): Promise<Buffer> {
     this.head ??= (async () => {
-      const raw = this.bytes;
+      // Not kept: a page served gzipped (what Prometheus asks for) needs only its deflate.
+      const raw = this.utf8 ?? Buffer.from(this.text, 'utf8');
       const deflated = await deflateRawAsync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
       return { deflated, crc: crc32(raw), length: raw.length };
     })();

@@ -93,19 +93,25 @@ export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_00
   return p;
 }
 
-/** Scrapes every `scrapeMs` for `durationMs` of fake time, waiting for each scrape's refreshes. */
+/**
+ * Scrapes every `scrapeMs` for `durationMs` of fake time, waiting for each
+ * scrape's refreshes. While they run, fake time moves by `stepMs` whenever I/O
+ * seems idle: refreshes that take long in real time (large answers) need a
+ * small step, or fake time races ahead of them.
+ */
 export async function runScrapes(
   clock: ManualClock,
   scheduler: Scheduler,
   durationMs: number,
   scrapeMs = 15_000,
-  onScrape?: (text: string) => void,
+  onScrape?: (text: string) => unknown,
+  stepMs = 1_000,
 ): Promise<void> {
   const end = clock.now() + durationMs;
   while (clock.now() < end) {
     const started = clock.now();
-    await settle(clock, Promise.all(scheduler.runners.map((r) => r.kick())));
-    onScrape?.(scheduler.exposition().text);
+    await settle(clock, Promise.all(scheduler.runners.map((r) => r.kick())), stepMs);
+    await onScrape?.(scheduler.exposition().text);
     const next = started + scrapeMs;
     if (clock.now() < next) await clock.advance(next - clock.now());
   }

@@ -87,6 +87,11 @@ export class TrafficLedger {
     private readonly limits: LedgerLimits = { maxStreams: Infinity, onEvict: () => {} },
   ) {}
 
+  /** Streams kept at most. */
+  get maxStreams(): number {
+    return this.limits.maxStreams;
+  }
+
   /** Counts the new slices of one settled (flow) window; returns the hundredths of MB added. */
   applySettled(w: SettledWindow): number {
     const floorMs = w.watermarkMs ?? this.baselineMs;

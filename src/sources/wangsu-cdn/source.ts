@@ -11,7 +11,7 @@ import { createSigner, WangsuClient, type DataType, type StreamSeries } from './
 import { intervalMs, type WangsuConfig } from './config.js';
 import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
 import { seriesPerStream, streamSamples, wangsuFamilies, type SampleOptions } from './families.js';
-import { TrafficLedger } from './ledger.js';
+import { TrafficLedger, type StreamState } from './ledger.js';
 import { floorToSlice, parseZoneHeader } from './time.js';
 import { planWindow } from './window.js';
 
@@ -157,8 +157,24 @@ export class WangsuSource implements Source {
     }
     // The newest slice served, delay included, is what the data age counts from.
     const dataTimeMs = readBandwidth ? (this.freshMarks.get(key)?.edgeMs ?? freshToMs) : (this.watermarks.get(key) ?? settled.toMs);
-    const samples = this.ledger.visible(key, readBandwidth ? freshToMs : settled.toMs, c.stream_ttl).flatMap((st) => streamSamples(st, this.sampleOptions));
+    const samples = this.shareOf(key, this.ledger.visible(key, readBandwidth ? freshToMs : settled.toMs, c.stream_ttl)).flatMap((st) =>
+      streamSamples(st, this.sampleOptions),
+    );
     return { samples, dataTimeMs };
+  }
+
+  /**
+   * A key's samples stay rendered until its next refresh, even when the
+   * ledger has since forgotten its streams for other keys' new ones: under
+   * churn, keys would together hold many times max_series. So each key shows
+   * at most its share of the streams max_series allows, its most recently
+   * reported first; one batch (the usual case) may show them all.
+   */
+  private shareOf(key: string, visible: StreamState[]): StreamState[] {
+    const share = Math.max(1, Math.floor(this.ledger.maxStreams / Math.max(1, this.batches.size)));
+    if (visible.length <= share) return visible;
+    this.deps.logger.debug({ key, streams: visible.length, shown: share }, "streams over the batch's share of max_series not shown");
+    return visible.slice(-share);
   }
 
   private async fetch(batch: Batch, dataType: DataType, fromMs: number, toMs: number, ctx: RefreshContext): Promise<StreamSeries[]> {

@@ -11,7 +11,7 @@ import { wangsuCdn } from '../../../src/sources/wangsu-cdn/index.js';
 import { streamSamples, wangsuFamilies } from '../../../src/sources/wangsu-cdn/families.js';
 import { EXAMPLE_ENV } from '../../helpers/example-env.js';
 import { memoryLogger } from '../../../src/sim/memory-logger.js';
-import { API_KEY, API_USER, buildSource, familyValues, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
+import { API_KEY, API_USER, apiKeyAuth, buildSource, familyValues, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
 import { runScrapes, settle } from '../../../src/sim/drive.js';
 
 const MIN = 60_000;
@@ -210,5 +210,29 @@ describe('wangsu request budget', () => {
     assert.ok(m.up);
     assert.ok(m.detail <= 30, 'within 30 per interface per 5 minutes');
     assert.ok(m.detail + m.lists <= 300);
+  });
+});
+
+describe('wangsu state and series under max_series with many batches', () => {
+  it('keeps the samples of all keys together within max_series, though each key renders after others evicted its streams', async () => {
+    const clock = new ManualClock(T0);
+    const streams = Array.from({ length: 30 }, (_, i) => `live/s${i}`);
+    const sim = await startSim({ clock, model: { seed: 5, domains: [{ domain: 'a.example', streams }], liveRatio: 1 } });
+    // 3 batches of 10 streams; max_series 60 keeps 10 streams (6 series each).
+    const h = buildSource(
+      { endpoint: sim.url, auth: apiKeyAuth, domains: [{ domain: 'a.example', streams }], max_streams_per_domain: 10, max_series: 60 },
+      clock,
+    );
+    try {
+      const keys = await h.settle(h.source.listKeys(h.ctx));
+      assert.equal(keys.length, 3);
+      let samples = 0;
+      for (const key of keys) samples += (await h.settle(h.source.refresh(key, h.ctx))).samples.length;
+      // Each key's samples stay rendered until its next refresh: together at most max_series (not 3 × 60).
+      assert.ok(samples > 0 && samples <= 60, `${samples} samples`);
+    } finally {
+      await h.close();
+      await sim.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { DETAIL_PATH, REQUEST_ID_HEADER, STREAM_LIST_PATH } from '../client.js';
 import { THROTTLE_CODE } from '../errors.js';
 import { SimAuthenticator, type SimCredentials } from './auth.js';
-import { TrafficModel, type TrafficModelOptions } from './traffic.js';
+import { TrafficModel, type SimDomain, type TrafficModelOptions } from './traffic.js';
 import {
   checkDates,
   checkEnvelope,
@@ -165,7 +165,7 @@ export class WangsuSimulator {
     if (typeof zone !== 'number') return zone;
     const body = parseJsonBody(req.body as string);
     if (isSimError(body)) return body;
-    const q = validateDetail(body.json, zone, now, this.limits, (d) => this.model.domains.find((x) => x.domain === d)?.streams.length ?? 0);
+    const q = validateDetail(body.json, zone, now, this.limits, (d, fromMs, toMs) => this.model.streamCount(d, fromMs, toMs));
     if (isSimError(q)) return q;
     return { code: '0', message: 'success', data: this.detailData(q, now) };
   }
@@ -183,7 +183,7 @@ export class WangsuSimulator {
       const registered = this.model.domains.find((d) => d.domain === domain);
       if (!registered) continue; // Wangsu silently drops domains that are not the account's
       const list: unknown[] = [];
-      for (const stream of registered.streams) {
+      for (const stream of this.candidates(registered, wanted, q)) {
         if (wanted !== 'all' && !wanted.has(stream)) continue;
         if ((q.filterEmptyStream && stream === '') || (q.keyword && !q.keyword.test(stream))) continue;
         const entry = this.streamEntry(q, domain, stream, first, now);
@@ -192,6 +192,16 @@ export class WangsuSimulator {
       if (list.length > 0) data.push({ domain, domainOfStreamList: list });
     }
     return data;
+  }
+
+  /**
+   * The streams to answer for, in the account's order. A churning domain's
+   * streams are not kept: the asked ones, or those live in the asked window.
+   */
+  private candidates(registered: SimDomain, wanted: Set<string> | 'all', q: DetailRequest): Iterable<string> {
+    if (!registered.churn) return registered.streams;
+    if (wanted === 'all') return this.model.activeStreams(registered.domain, q.fromMs, q.toMs);
+    return [...wanted].filter((s) => this.model.hasStream(registered.domain, s));
   }
 
   private streamEntry(q: DetailRequest, domain: string, stream: string, first: number, now: number): unknown {

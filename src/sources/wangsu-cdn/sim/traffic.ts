@@ -9,6 +9,20 @@ import { unitMix } from '../../../sim/noise.js';
 export interface SimDomain {
   domain: string;
   streams: string[];
+  /**
+   * Churn: instead of (besides) `streams`, `perMinute` new streams start every
+   * minute, named `c<minute>-<i>` (minute: Unix minutes), each live and watched
+   * for `lifetimeMinutes` from its start. They are generated from the asked
+   * time window, never kept: the model's memory does not grow with them.
+   */
+  churn?: ChurnOptions | undefined;
+}
+
+export interface ChurnOptions {
+  perMinute: number;
+  lifetimeMinutes: number;
+  /** No churned stream starts before this (default: they always have). */
+  startMs?: number | undefined;
 }
 
 export interface Spike {
@@ -42,6 +56,7 @@ export interface TrafficModelOptions {
 
 const MINUTE = 60_000;
 const BLOCK = 30 * MINUTE;
+const CHURN_NAME = /^c(\d+)-(\d+)$/;
 
 export interface MinuteValues {
   flow: number;
@@ -61,6 +76,7 @@ export class TrafficModel {
   private readonly seeds = new Map<string, number>();
   private readonly spikes: Spike[] = [];
   private readonly alwaysLive: Set<string>;
+  private readonly churn = new Map<string, ChurnOptions>();
 
   constructor(private readonly opts: TrafficModelOptions) {
     this.domains = opts.domains;
@@ -72,10 +88,14 @@ export class TrafficModel {
     this.liveRatio = opts.liveRatio ?? 0.75;
     this.watchedRatio = opts.watchedRatio ?? 1;
     this.alwaysLive = new Set(opts.domains.map((d) => `${d.domain}/${d.streams[0]}`));
+    for (const d of opts.domains) if (d.churn) this.churn.set(d.domain, d.churn);
   }
 
   private seedOf(domain: string, stream: string): number {
     const id = `${domain}/${stream}`;
+    // Churned streams are countless and short-lived: their seeds are mixed from numbers, not cached.
+    const start = this.churnStart(domain, stream);
+    if (start !== undefined) return Math.floor(unitMix(this.domainSeed(domain) ^ start, Number(stream.slice(stream.indexOf('-') + 1))) * 0x1_0000_0000);
     let s = this.seeds.get(id);
     if (s === undefined) this.seeds.set(id, (s = stableHash(`${this.opts.seed}:${id}`)));
     return s;
@@ -85,14 +105,33 @@ export class TrafficModel {
     this.spikes.push(spike);
   }
 
+  private domainSeed(domain: string): number {
+    return this.seedOf(domain, '');
+  }
+
+  /** Start minute (Unix minutes) of a churned stream of `domain`; undefined for any other stream. */
+  private churnStart(domain: string, stream: string): number | undefined {
+    const churn = this.churn.get(domain);
+    if (!churn) return undefined;
+    const m = CHURN_NAME.exec(stream);
+    if (!m || Number(m[2]) >= churn.perMinute || Number(m[1]) < churnFirstMinute(churn)) return undefined;
+    return Number(m[1]);
+  }
+
   /** Whether the stream is publishing during the minute ending at `endMs`. */
   isLive(domain: string, stream: string, endMs: number): boolean {
+    const start = this.churnStart(domain, stream);
+    if (start !== undefined) {
+      const minute = Math.floor((endMs - 1) / MINUTE);
+      return minute >= start && minute < start + this.churn.get(domain)!.lifetimeMinutes;
+    }
     if (this.alwaysLive.has(`${domain}/${stream}`)) return true;
     return unitMix(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
   }
 
   /** Whether anyone watches the stream (the first stream of each domain always has viewers). */
   isWatched(domain: string, stream: string): boolean {
+    if (this.churnStart(domain, stream) !== undefined) return true;
     return this.alwaysLive.has(`${domain}/${stream}`) || unitMix(this.seedOf(domain, stream), -7) < this.watchedRatio;
   }
 
@@ -168,16 +207,40 @@ export class TrafficModel {
     return { flow, bandwidth, online };
   }
 
-  /** Streams of `domain` live at some minute ending in (fromMs, toMs] (30-minute resolution). */
+  /** Streams of `domain` live at some minute ending in (fromMs, toMs] (30-minute resolution; churned streams: exact). */
   activeStreams(domain: string, fromMs: number, toMs: number): string[] {
     const d = this.domains.find((x) => x.domain === domain);
     if (!d) return [];
+    if (d.churn) return [...d.streams, ...this.churnedStreams(d.domain, d.churn, fromMs, toMs)];
     const first = Math.floor(fromMs / BLOCK);
     const last = Math.floor((toMs - 1) / BLOCK);
     return d.streams.filter((s) => {
       for (let b = first; b <= last; b++) if (this.isLive(domain, s, b * BLOCK + 1)) return true;
       return false;
     });
+  }
+
+  /** How many streams of `domain` a query of (fromMs, toMs] covers: its listed streams, plus the churned ones live then. */
+  streamCount(domain: string, fromMs: number, toMs: number): number {
+    const d = this.domains.find((x) => x.domain === domain);
+    if (!d) return 0;
+    if (!d.churn) return d.streams.length;
+    const { first, last } = churnStarts(d.churn, fromMs, toMs);
+    return d.streams.length + Math.max(0, last - first + 1) * d.churn.perMinute;
+  }
+
+  /** Whether `stream` is one of the account's streams of `domain` (a listed one or a churned one). */
+  hasStream(domain: string, stream: string): boolean {
+    const d = this.domains.find((x) => x.domain === domain);
+    return d !== undefined && (this.churnStart(domain, stream) !== undefined || d.streams.includes(stream));
+  }
+
+  /** Churned streams live in some minute overlapping (fromMs, toMs], generated from the window. */
+  private churnedStreams(domain: string, churn: ChurnOptions, fromMs: number, toMs: number): string[] {
+    const { first, last } = churnStarts(churn, fromMs, toMs);
+    const out: string[] = [];
+    for (let m = first; m <= last; m++) for (let i = 0; i < churn.perMinute; i++) out.push(`c${m}-${i}`);
+    return out;
   }
 
   /**
@@ -187,6 +250,7 @@ export class TrafficModel {
   settledFlow(fromMs: number, toMs: number, nowMs: number): Map<string, number> {
     const out = new Map<string, number>();
     for (const d of this.domains) {
+      // Churned streams are left out: the truth of an unbounded set is not kept.
       for (const s of d.streams) {
         if (!this.isWatched(d.domain, s)) continue;
         let sum = 0;
@@ -199,3 +263,12 @@ export class TrafficModel {
     return out;
   }
 }
+
+/** Start minutes of the churned streams live in some minute (k·MINUTE, (k+1)·MINUTE] overlapping (fromMs, toMs]. */
+function churnStarts(churn: ChurnOptions, fromMs: number, toMs: number): { first: number; last: number } {
+  const firstMinute = Math.floor(fromMs / MINUTE);
+  const lastMinute = Math.floor((toMs - 1) / MINUTE);
+  return { first: Math.max(churnFirstMinute(churn), firstMinute - churn.lifetimeMinutes + 1), last: lastMinute };
+}
+
+const churnFirstMinute = (churn: ChurnOptions) => (churn.startMs === undefined ? -Infinity : Math.ceil(churn.startMs / MINUTE));

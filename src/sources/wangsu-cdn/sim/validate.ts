@@ -72,13 +72,13 @@ export function parseJsonBody(text: string): { json: Record<string, unknown> } |
   return err('24102002', 'There was an error in the body of your HTTP request.');
 }
 
-/** Validates a parsed stream/detail body; `streamCount` gives a domain's registered streams. */
+/** Validates a parsed stream/detail body; `streamCount` gives a domain's streams for the asked window. */
 export function validateDetail(
   body: Record<string, unknown>,
   zoneOffsetMin: number,
   nowMs: number,
   limits: SimLimits,
-  streamCount: (domain: string) => number,
+  streamCount: (domain: string, fromMs: number, toMs: number) => number,
 ): DetailRequest | SimError {
   if (body.dataType !== 'flow' && body.dataType !== 'bandwidth') return invalidParam('dataType');
   const interval = body.dataInterval ?? '5m';
@@ -100,7 +100,8 @@ export function validateDetail(
   const dates = checkDates(body, nowMs, limits);
   if ('code' in dates) return dates;
   const perDomain = new Map<string, number>();
-  for (const g of groups) perDomain.set(g.domain, (perDomain.get(g.domain) ?? 0) + (g.streams ? g.streams.length : streamCount(g.domain)));
+  for (const g of groups)
+    perDomain.set(g.domain, (perDomain.get(g.domain) ?? 0) + (g.streams ? g.streams.length : streamCount(g.domain, dates.fromMs, dates.toMs)));
   for (const n of perDomain.values()) if (n > limits.maxStreamsPerDomain) return err('24102010', 'The number of stream is excessive once.');
   let keyword: RegExp | undefined;
   if (body.keyword !== undefined) {
