@@ -62,15 +62,25 @@ async function eventually(seconds: number, what: string, check: () => Promise<bo
   }
 }
 
-/** Every PromQL expression of the shipped dashboards, with Grafana's variables filled in. */
+/**
+ * Every PromQL expression of the shipped dashboards, with Grafana's variables
+ * filled in: panel targets, and the series selector of each variable's
+ * `label_values(selector, label)` query.
+ */
 function dashboardQueries(): Array<{ dashboard: string; panel: string; expr: string }> {
   const out: Array<{ dashboard: string; panel: string; expr: string }> = [];
+  const fill = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replace(/\$[a-z_]+/g, '.*');
   for (const file of readdirSync(join(files, 'dashboards'))) {
-    const dash = JSON.parse(readFileSync(join(files, 'dashboards', file), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
-    for (const p of dash.panels) {
-      for (const t of p.targets ?? []) {
-        out.push({ dashboard: file, panel: p.title, expr: t.expr.replaceAll('$__rate_interval', '1m').replace(/\$[a-z_]+/g, '.*') });
-      }
+    const dash = JSON.parse(readFileSync(join(files, 'dashboards', file), 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+      templating?: { list: Array<{ name: string; type: string; query?: { query?: string } | string }> };
+    };
+    for (const p of dash.panels) for (const t of p.targets ?? []) out.push({ dashboard: file, panel: p.title, expr: fill(t.expr) });
+    for (const v of dash.templating?.list ?? []) {
+      const query = typeof v.query === 'string' ? v.query : v.query?.query;
+      const selector = v.type === 'query' ? /^label_values\((.+),\s*\w+\)$/.exec(query ?? '')?.[1] : undefined;
+      if (v.type === 'query') assert.ok(selector, `${file}: variable ${v.name} is not label_values(selector, label): ${query}`);
+      if (selector) out.push({ dashboard: file, panel: `variable $${v.name}`, expr: fill(selector) });
     }
   }
   return out;
