@@ -51,7 +51,7 @@ export class SelfMetrics {
     });
     this.dataAge = new Gauge({
       name: `${PREFIX}data_age_seconds`,
-      help: 'Age of the oldest data the source serves: time since the newest data of its stalest key ends (Wangsu: the slice end, delay included; otherwise the last successful refresh). Absent while the source has no data.',
+      help: 'Age of the oldest data the source serves: time since the newest data of its stalest key ends (where the API lags, the end of what it reported, its lag included; otherwise the last successful refresh). Absent while the source has no data.',
       labelNames: ['source'],
       registers,
       collect: () => {

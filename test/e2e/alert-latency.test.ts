@@ -10,10 +10,8 @@
 // applying `for:` exactly as the rule manager does: firing at the first
 // evaluation at least `for` after the expression started returning the series.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +27,7 @@ import { sources } from '../../src/sources/index.js';
 import { HuaweiRtcSimulator } from '../../src/sources/huawei-rtc/sim/simulator.js';
 import { parseDuration } from '../../src/schema.js';
 import { apiKeyAuth, startSim } from '../../src/sources/wangsu-cdn/sim/drive.js';
+import { startPrometheus, type RunningPrometheus } from './prometheus-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MIN = 60_000;
@@ -50,14 +49,6 @@ interface Rule {
 const rules = (parse(readFileSync(join(root, 'helm/rtc-cdn-exporter/files/alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
   (g) => g.rules,
 );
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A room of the first slot with at least 4 users, none leaving early: every seed's world differs. */
 function pickSeed(t0: number): { seed: number; roomId: string; users: number } {
@@ -113,7 +104,7 @@ function toOpenMetrics(scrapes: Array<{ at: number; text: string }>): string {
   return out.join('\n');
 }
 
-const children: ChildProcess[] = [];
+let prometheus: RunningPrometheus | undefined;
 let dir = '';
 let promURL = '';
 let t0 = 0;
@@ -193,35 +184,12 @@ describe('alert latency at default settings, measured with a real Prometheus', (
     writeFileSync(join(dir, 'scrapes.om'), toOpenMetrics(scrapes));
     const blocks = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'scrapes.om'), join(dir, 'data')], { encoding: 'utf8' });
     assert.equal(blocks.status, 0, `promtool tsdb create-blocks-from: ${blocks.error ?? ''}${blocks.stdout}${blocks.stderr}`);
-    writeFileSync(join(dir, 'prometheus.yml'), 'global: {evaluation_interval: 30s}\n');
-    const port = await freePort();
-    promURL = `http://127.0.0.1:${port}`;
-    const prom = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        '--storage.tsdb.retention.time=30d',
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: 'ignore' },
-    );
-    children.push(prom);
-    for (let i = 0; ; i++) {
-      const ready = await request(`${promURL}/-/ready`).then(
-        (r) => r.statusCode === 200,
-        () => false,
-      );
-      if (ready) break;
-      assert.ok(i < 60, 'Prometheus did not become ready');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    prometheus = await startPrometheus(dir, 'global: {evaluation_interval: 30s}\n', ['--storage.tsdb.retention.time=30d']);
+    promURL = prometheus.url;
   });
 
   after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
+    await prometheus?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

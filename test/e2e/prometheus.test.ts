@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { startPrometheus, type RunningPrometheus } from './prometheus-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const files = join(root, 'helm/rtc-cdn-exporter/files');
@@ -22,14 +22,7 @@ const children: ChildProcess[] = [];
 let dir = '';
 let promURL = '';
 let exporterOutput = () => '';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+let prometheus: RunningPrometheus | undefined;
 
 function start(cmd: string, args: string[], name: string): { child: ChildProcess; output: () => string } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
@@ -97,8 +90,8 @@ describe('end to end with a real Prometheus', () => {
     // The shipped rules, with every for: shortened so that a 2-minute test can see alerts fire.
     const rules = readFileSync(join(files, 'alerts.yaml'), 'utf8').replace(/for: \S+ # for: /g, 'for: 10s # for: ');
     writeFileSync(join(dir, 'alerts.yaml'), rules);
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
+    prometheus = await startPrometheus(
+      dir,
       [
         'global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}',
         'rule_files: [alerts.yaml]',
@@ -108,19 +101,7 @@ describe('end to end with a real Prometheus', () => {
         '',
       ].join('\n'),
     );
-    const promPort = await freePort();
-    promURL = `http://127.0.0.1:${promPort}`;
-    const prom = start(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--log.level=warn',
-      ],
-      'prometheus',
-    );
-    await eventually(60, `Prometheus to be ready\n${prom.output()}`, async () => (await request(`${promURL}/-/ready`)).statusCode === 200);
+    promURL = prometheus.url;
   });
 
   after(async () => {
@@ -129,6 +110,7 @@ describe('end to end with a real Prometheus', () => {
       .split('\n')
       .filter((l) => /"level":"(warn|error)"/.test(l));
     if (complaints.length > 0) console.log(`exporter warnings and errors during the run:\n${complaints.slice(0, 20).join('\n')}`);
+    await prometheus?.stop();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
     if (dir) rmSync(dir, { recursive: true, force: true });
