@@ -65,6 +65,8 @@ interface KeyState extends Refreshable {
   rendered: RenderedKey | undefined;
   /** When the data rendered ends (KeyData.dataTimeMs, or the refresh). */
   dataTimeMs: number | undefined;
+  /** KeyData.freshForMs of the last success, if the key has its own pace. */
+  freshForMs: number | undefined;
   since: number;
 }
 
@@ -157,7 +159,7 @@ export class SourceRunner {
   private kickKeys(): Promise<void> {
     const pending: Promise<void>[] = [];
     for (const [key, st] of this.keys) {
-      if (this.due(st, this.settings.refreshIntervalMs)) this.refreshKey(key, st);
+      if (this.due(st, st.freshForMs ?? this.settings.refreshIntervalMs)) this.refreshKey(key, st);
       if (st.inflight) pending.push(st.inflight);
     }
     return Promise.all(pending).then(() => undefined);
@@ -182,7 +184,8 @@ export class SourceRunner {
             this.dirty = true;
           }
         }
-        for (const key of listed) if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, dataTimeMs: undefined, since: now });
+        for (const key of listed)
+          if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, dataTimeMs: undefined, freshForMs: undefined, since: now });
         this.succeeded(this.keyList);
       } catch (err) {
         this.failed(this.keyList, err, 'key list');
@@ -202,6 +205,7 @@ export class SourceRunner {
         if (this.keys.get(key) !== st) return; // the key left the list meanwhile
         st.rendered = renderKey(data.samples);
         st.dataTimeMs = data.dataTimeMs ?? clock.now();
+        st.freshForMs = data.freshForMs;
         if (st.rendered.duplicates > 0) {
           metrics.seriesDuplicate.inc({ source: this.settings.name }, st.rendered.duplicates);
           this.deps.logger.warn({ source: this.settings.name, key, duplicates: st.rendered.duplicates }, 'samples repeating a series of their key dropped');

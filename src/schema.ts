@@ -116,22 +116,28 @@ export interface BudgetDefaults {
  * API, `concurrency`, and the random pause after a throttle answer.
  */
 export function budgetSchema(d: BudgetDefaults) {
+  return budgetBlock(d).prefault({}).refine(pausesInOrder, PAUSES_IN_ORDER);
+}
+
+/** A second `budget:` block that is absent unless set (zod 4 applies a prefault even under optional()). */
+export function optionalBudgetSchema(d: BudgetDefaults) {
+  return budgetBlock(d).refine(pausesInOrder, PAUSES_IN_ORDER).optional();
+}
+
+const pausesInOrder = (b: { throttle_pause_min: number; throttle_pause_max: number }) => b.throttle_pause_min <= b.throttle_pause_max;
+const PAUSES_IN_ORDER = { message: 'throttle_pause_min must not exceed throttle_pause_max', path: ['throttle_pause_min'] };
+
+function budgetBlock(d: BudgetDefaults) {
   const count = z.number().int().positive();
-  return z
-    .strictObject({
-      requests: count.default(d.requests),
-      window: durationDefault(d.window),
-      api_requests: d.api_requests === undefined ? count.optional() : count.default(d.api_requests),
-      api_window: d.api_window === undefined ? duration.optional() : durationDefault(d.api_window),
-      concurrency: count.default(d.concurrency),
-      throttle_pause_min: durationDefault(d.throttle_pause_min),
-      throttle_pause_max: durationDefault(d.throttle_pause_max),
-    })
-    .prefault({})
-    .refine((b) => b.throttle_pause_min <= b.throttle_pause_max, {
-      message: 'throttle_pause_min must not exceed throttle_pause_max',
-      path: ['throttle_pause_min'],
-    });
+  return z.strictObject({
+    requests: count.default(d.requests),
+    window: durationDefault(d.window),
+    api_requests: d.api_requests === undefined ? count.optional() : count.default(d.api_requests),
+    api_window: d.api_window === undefined ? duration.optional() : durationDefault(d.api_window),
+    concurrency: count.default(d.concurrency),
+    throttle_pause_min: durationDefault(d.throttle_pause_min),
+    throttle_pause_max: durationDefault(d.throttle_pause_max),
+  });
 }
 
 export type BudgetConfig = z.output<ReturnType<typeof budgetSchema>>;

@@ -10,6 +10,7 @@ import { sourceCommon, type SourceCommon } from './schema.js';
 import type { SecretSink } from './secrets.js';
 import type { Shard } from './shard.js';
 import type { Account, AccountLimits } from './upstream/account.js';
+import type { Priority } from './upstream/budget.js';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -35,13 +36,23 @@ export interface KeyData {
    * minutes ago): the source's data age counts from here. Default: the refresh.
    */
   readonly dataTimeMs?: number;
+  /**
+   * How long this data stays fresh, where a key's kind has its own pace (an
+   * app-wide summary every few minutes, an event feed every minute). Default:
+   * the source's refresh_interval.
+   */
+  readonly freshForMs?: number;
 }
 
 export interface RefreshContext {
   /** Aborts when the exporter shuts down. */
   readonly signal: AbortSignal;
-  /** Budget queue priority: lower is served first (the key's last success time). */
-  readonly priority: number;
+  /**
+   * Budget queue priority: lower is served first. The core passes the key's last
+   * success time; a source may pass a function down instead, read again at each
+   * grant, to move a waiting call up the queue.
+   */
+  readonly priority: Priority;
 }
 
 /** What only a source can know: its keys, how to refresh one, how to describe itself. */

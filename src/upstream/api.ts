@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import { ZodError } from 'zod';
 import type { SelfMetrics } from '../self-metrics.js';
-import type { Budget, Gate } from './budget.js';
+import type { Budget, Gate, Priority } from './budget.js';
 import { classify, type Mask, type VendorErrors } from './classify.js';
 
 export type Outcome = 'success' | 'throttled' | 'auth_error' | 'client_error' | 'server_error' | 'timeout' | 'network_error' | 'invalid_response' | 'aborted';
@@ -73,7 +73,7 @@ export interface UpstreamApiOptions {
 
 export interface CallOptions {
   signal: AbortSignal;
-  priority?: number;
+  priority?: Priority;
 }
 
 export class UpstreamApi {

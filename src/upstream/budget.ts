@@ -2,7 +2,7 @@
 // gates (sliding-window rate limits, a concurrency cap, a throttle pause, all
 // possibly shared with the other APIs of a vendor account) has room. Waiters
 // are served lowest priority value first, so callers can put the stalest data
-// at the head of the queue.
+// at the head of the queue; a priority may change while its call waits.
 import type { Clock, TimerHandle } from '../clock.js';
 
 /** A resource that a request must hold while it runs; gates may be shared between budgets. */
@@ -79,9 +79,11 @@ export class Pause implements Gate {
   onRelease(): void {}
 }
 
+/** Lower runs first. A function is asked again at every grant, so a waiting call can move up the queue. */
+export type Priority = number | (() => number);
+
 interface Waiter {
-  priority: number;
-  seq: number;
+  priority: Priority;
   /** Gates of this call only (e.g. its API's own window), on top of the shared ones. */
   gates: readonly Gate[];
   grant: () => void;
@@ -92,7 +94,7 @@ interface Waiter {
 
 export interface RunOptions {
   /** Lower runs first; ties are first come, first served. */
-  priority?: number;
+  priority?: Priority;
   signal?: AbortSignal;
   /** Gates of this call only, such as its API's own window: a closed one lets the next waiter go first. */
   gates?: readonly Gate[];
@@ -102,7 +104,6 @@ export class Budget {
   private readonly queue: Waiter[] = [];
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
-  private seq = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -130,7 +131,7 @@ export class Budget {
   private acquire(opts: RunOptions): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason);
-      const waiter: Waiter = { priority: opts.priority ?? 0, seq: this.seq++, gates: opts.gates ?? [], grant: resolve, reject };
+      const waiter: Waiter = { priority: opts.priority ?? 0, gates: opts.gates ?? [], grant: resolve, reject };
       if (opts.signal) {
         waiter.signal = opts.signal;
         waiter.onAbort = () => {
@@ -140,15 +141,16 @@ export class Budget {
         };
         opts.signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      // Keep the queue sorted: insertion is O(n) but queues hold one entry per key.
-      let i = this.queue.length;
-      while (i > 0 && compare(this.queue[i - 1]!, waiter) > 0) i--;
-      this.queue.splice(i, 0, waiter);
+      this.queue.push(waiter);
       this.pump();
     });
   }
 
-  /** Grants waiters in priority order while the shared gates are open, skipping those whose own gates are closed. */
+  /**
+   * Grants waiters in priority order while the shared gates are open, skipping
+   * those whose own gates are closed. Priorities are read at each grant (a scan:
+   * queues hold about one entry per key, and grants are few per second).
+   */
   private pump(): void {
     for (;;) {
       if (this.queue.length === 0) return;
@@ -158,10 +160,17 @@ export class Budget {
       let index = -1;
       if (shared === 0) {
         next = Infinity;
-        for (let i = 0; i < this.queue.length && index < 0; i++) {
-          const own = waitMs(this.queue[i]!.gates, now);
-          if (own === 0) index = i;
-          else next = Math.min(next, own);
+        let best = Infinity;
+        for (let i = 0; i < this.queue.length; i++) {
+          const waiter = this.queue[i]!;
+          const own = waitMs(waiter.gates, now);
+          if (own > 0) {
+            next = Math.min(next, own);
+            continue;
+          }
+          const priority = valueOf(waiter.priority);
+          // Ties go to the first come: the queue is in arrival order.
+          if (index < 0 || priority < best) [index, best] = [i, priority];
         }
       }
       if (index < 0) {
@@ -195,6 +204,6 @@ function waitMs(gates: readonly Gate[], now: number): number {
   return wait;
 }
 
-function compare(a: Waiter, b: Waiter): number {
-  return a.priority - b.priority || a.seq - b.seq;
+function valueOf(priority: Priority): number {
+  return typeof priority === 'function' ? priority() : priority;
 }

@@ -62,6 +62,25 @@ describe('budget', () => {
     assert.deepEqual(order, ['first', 'never-refreshed', 'stale', 'newest']);
   });
 
+  it('reads a function priority again at each grant: a waiting call can move up the queue', async () => {
+    const clock = new ManualClock();
+    const budget = new Budget(clock, [new SlidingWindow(1, 1_000)]);
+    const order: string[] = [];
+    let urgent = false;
+    const all = [
+      budget.run(async () => void order.push('a'), { priority: 1 }),
+      budget.run(async () => void order.push('b'), { priority: 2 }),
+      budget.run(async () => void order.push('c'), { priority: 3 }),
+      budget.run(async () => void order.push('late-but-urgent'), { priority: () => (urgent ? 0 : 4) }),
+      budget.run(async () => void order.push('tie'), { priority: 3 }),
+    ];
+    await clock.advance(2_500); // 'a' went at once, 'b' when its slot (1 s + 1 s margin) freed
+    urgent = true;
+    await clock.advance(10_000);
+    await Promise.all(all);
+    assert.deepEqual(order, ['a', 'b', 'late-but-urgent', 'c', 'tie']);
+  });
+
   it('lets the next waiter go when the head waits only on a gate of its own', async () => {
     const clock = new ManualClock();
     const budget = new Budget(clock, [new SlidingWindow(10, 60_000)]);

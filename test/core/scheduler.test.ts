@@ -145,6 +145,25 @@ describe('scheduler', () => {
     assert.equal(series.values[0]?.value, 1);
   });
 
+  it('refreshes a key that sets its own pace (freshForMs) at that pace, the others at refresh_interval', async () => {
+    const refreshed: string[] = [];
+    const source = new FakeSource({
+      keys: ['room', 'app-summary'],
+      refresher: async (key) => {
+        refreshed.push(key);
+        return [sample({ key }, 1)];
+      },
+    });
+    source.freshForMs = { 'app-summary': 180_000 };
+    const { clock, scheduler } = setup(source);
+    for (let t = 0; t < 6 * 60_000; t += 30_000) {
+      await scheduler.collect(1_000);
+      await clock.advance(30_000);
+    }
+    assert.equal(refreshed.filter((k) => k === 'room').length, 6, 'every 60 s over 6 minutes');
+    assert.equal(refreshed.filter((k) => k === 'app-summary').length, 2, 'every 3 minutes');
+  });
+
   it('reports the age of the oldest data it serves', async () => {
     let fail = false;
     const source = new FakeSource({

@@ -22,6 +22,8 @@ export class FakeSource implements Source {
   refreshes = 0;
   listings = 0;
   refresher: Refresher;
+  /** KeyData.freshForMs per key, for keys with their own pace. */
+  freshForMs: Record<string, number> = {};
 
   constructor(opts: { name?: string; keys?: string[]; refresher?: Refresher } = {}) {
     this.name = opts.name ?? 'fake';
@@ -36,7 +38,8 @@ export class FakeSource implements Source {
 
   async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     this.refreshes++;
-    return { samples: await this.refresher(key, ctx) };
+    const freshForMs = this.freshForMs[key];
+    return { samples: await this.refresher(key, ctx), ...(freshForMs === undefined ? {} : { freshForMs }) };
   }
 
   describe(): string {

@@ -1,9 +1,11 @@
-// The SparkRTC data APIs this exporter uses: room listing and qos/details,
-// each page one budgeted request.
+// The SparkRTC data APIs this exporter uses: room listing, qos/details, the
+// three realtime app-level APIs and abnormal events; each page one budgeted request.
 import { z } from 'zod';
 import { accountLimits } from '../../schema.js';
 import type { RefreshContext, SourceDeps } from '../../source.js';
 import type { UpstreamApi, UpstreamRequest, UpstreamResponse } from '../../upstream/api.js';
+import type { AbnormalEvent } from './abnormal-events.js';
+import type { RealtimeApi, RealtimePoint } from './app-metrics.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { Credentials } from './credentials.js';
 import { HUAWEI_ERRORS } from './errors.js';
@@ -31,6 +33,38 @@ const roomsPage = z.looseObject({
   room_info_list: z.array(z.looseObject({ room_id: id, state: z.string().optional() })).nullish(),
 });
 
+const point = z.looseObject({
+  time: z.string(),
+  value: z
+    .number()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+});
+const realtimeAnswers = {
+  quality: z.looseObject({ quality: z.array(point).nullish() }),
+  network: z.looseObject({ network: z.array(point).nullish() }),
+  scale: z.looseObject({ scale: z.array(point).nullish() }),
+};
+
+const eventsPage = z.looseObject({
+  total: z.number().optional(),
+  events: z
+    .array(
+      z.looseObject({
+        time: z.string(),
+        uid: id,
+        room_id: id,
+        stage: z.string().optional(),
+        location: z.string().optional(),
+        peer_uid: id.nullish().transform((v) => v ?? ''),
+        abnormal_type: z.number().int(),
+        abnormal_factor: z.number().int(),
+      }),
+    )
+    .nullish(),
+});
+
 /** `2020-04-23T06:00:00Z`: the API's time format (UTC, no fraction). */
 function apiTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -52,6 +86,8 @@ function json<T>(schema: z.ZodType<T>) {
 export class HuaweiRtcClient {
   private readonly qos: UpstreamApi;
   private readonly rooms: UpstreamApi;
+  private readonly realtime: Record<RealtimeApi, UpstreamApi>;
+  private readonly events: UpstreamApi;
   private readonly credentials: Credentials;
 
   constructor(
@@ -63,6 +99,11 @@ export class HuaweiRtcClient {
     const api = (name: string) => account.api({ name, vendor: HUAWEI_ERRORS, timeoutMs: cfg.request_timeout });
     this.qos = api('qos_details');
     this.rooms = api('rooms');
+    // Whether the app-level APIs share the 30/min is undocumented: by default they do (realtime_budget unset).
+    const own = cfg.realtime_budget ? deps.account(accountLimits(cfg.realtime_budget)) : account;
+    const appApi = (name: string) => own.api({ name, vendor: HUAWEI_ERRORS, timeoutMs: cfg.request_timeout });
+    this.realtime = { quality: appApi('realtime_quality'), network: appApi('realtime_network'), scale: appApi('realtime_scale') };
+    this.events = appApi('abnormal_events');
     this.credentials = new Credentials(cfg, deps);
   }
 
@@ -71,7 +112,13 @@ export class HuaweiRtcClient {
     const ids: string[] = [];
     const limit = 100;
     for (let offset = 0; ; offset += limit) {
-      const page = await this.get(this.rooms, 'rooms', { app: appId, state: 'RUNNING', limit: String(limit), offset: String(offset) }, roomsPage, ctx);
+      const page = await this.get(
+        this.rooms,
+        this.projectPath('rooms'),
+        { app: appId, state: 'RUNNING', limit: String(limit), offset: String(offset) },
+        roomsPage,
+        ctx,
+      );
       const list = page.room_info_list ?? [];
       for (const r of list) if (!r.state || r.state === 'RUNNING') ids.push(r.room_id);
       if (list.length < limit || (page.total !== undefined && offset + list.length >= page.total)) return ids;
@@ -95,7 +142,7 @@ export class HuaweiRtcClient {
     if (cfg.direction) base.direction = cfg.direction;
     const entries: QosEntry[] = [];
     for (let pageNo = 0; pageNo < cfg.max_pages; pageNo++) {
-      const page = await this.get(this.qos, 'client/qos/details', { ...base, offset: String(pageNo * cfg.page_size) }, qosPage, ctx);
+      const page = await this.get(this.qos, this.projectPath('client/qos/details'), { ...base, offset: String(pageNo * cfg.page_size) }, qosPage, ctx);
       const data = page.data ?? [];
       entries.push(...data);
       if (data.length < cfg.page_size) return { entries, truncated: false };
@@ -103,8 +150,52 @@ export class HuaweiRtcClient {
     return { entries, truncated: true };
   }
 
+  /** The per-minute points of one app-level metric over [now − window, now]. */
+  async realtimePoints(
+    api: RealtimeApi,
+    query: { app: string; metric: string; sdk_type?: string | undefined },
+    windowMs: number,
+    ctx: RefreshContext,
+  ): Promise<RealtimePoint[]> {
+    const window = queryWindow(this.deps.clock.now(), windowMs);
+    const q: Record<string, string> = { app: query.app, metric: query.metric, start_time: window.start, end_time: window.end };
+    if (query.sdk_type) q.sdk_type = query.sdk_type;
+    const answer = await this.get(this.realtime[api], this.projectPath(`realtime/${api}`), q, realtimeAnswers[api], ctx);
+    return (answer as Record<RealtimeApi, RealtimePoint[] | null | undefined>)[api] ?? [];
+  }
+
+  /**
+   * The app's abnormal events in [now − window, now], every page up to maxPages.
+   * The window's end is fixed for all pages, so later events do not shift them.
+   */
+  async abnormalEvents(
+    appId: string,
+    o: { windowMs: number; pageSize: number; maxPages: number },
+    ctx: RefreshContext,
+  ): Promise<{ events: AbnormalEvent[]; startMs: number; total: number; truncated: boolean }> {
+    const window = queryWindow(this.deps.clock.now(), o.windowMs);
+    const base = { app: appId, start_time: window.start, end_time: window.end, limit: String(o.pageSize) };
+    const events: AbnormalEvent[] = [];
+    let total = 0;
+    for (let pageNo = 0; pageNo < o.maxPages; pageNo++) {
+      const offset = pageNo * o.pageSize;
+      const page = await this.get(this.events, '/v1/rtc/data/abnormal-events', { ...base, offset: String(offset) }, eventsPage, ctx);
+      const list = page.events ?? [];
+      events.push(...list);
+      total = Math.max(total, page.total ?? 0, offset + list.length);
+      if (list.length < o.pageSize || (page.total !== undefined && offset + list.length >= page.total)) {
+        return { events, startMs: Date.parse(window.start), total, truncated: false };
+      }
+    }
+    return { events, startMs: Date.parse(window.start), total, truncated: true };
+  }
+
+  private projectPath(path: string): string {
+    return `/v1/${this.cfg.project_id}/rtc/${path}`;
+  }
+
   private async get<T>(api: UpstreamApi, path: string, query: Record<string, string>, schema: z.ZodType<T>, ctx: RefreshContext): Promise<T> {
-    const url = new URL(`${this.cfg.endpoint.replace(/\/$/, '')}/v1/${this.cfg.project_id}/rtc/${path}`);
+    const url = new URL(`${this.cfg.endpoint.replace(/\/$/, '')}${path}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const authorize = await this.credentials.authorizer(ctx);
     const build = (): UpstreamRequest => ({ method: 'GET', url, headers: authorize({ method: 'GET', url, headers: {} }) });

@@ -1,6 +1,7 @@
 // huawei_rtc: config schema. Defaults follow the vendor's documented limits.
 import { z } from 'zod';
-import { budgetSchema, duration, durationDefault, httpUrlDefault, secret } from '../../schema.js';
+import { budgetSchema, duration, optionalBudgetSchema, durationDefault, httpUrlDefault, secret } from '../../schema.js';
+import { APP_METRIC_TABLE, APP_RATE_METRICS } from './app-metrics.js';
 import { MID_TABLE, UPSTREAM_UNITS } from './families.js';
 
 const aksk = z.strictObject({ access_key: z.string().min(1), secret_key: secret });
@@ -31,6 +32,42 @@ const app = z.strictObject({
   domain: z.string().optional(),
 });
 
+const DAY_MS = 86_400_000;
+
+/** The documented limit of the statistical-analysis APIs, 30 per minute; pause a minute after APIGW.0308. */
+const STATISTICS_LIMITS = { requests: 30, window: '1m', concurrency: 4, throttle_pause_min: '60s', throttle_pause_max: '60s' };
+
+/** The app-wide real-time figures (realtime/quality, /network, /scale): one request per metric and SDK type. */
+const appQuality = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** How often each figure is read again. */
+    interval: durationDefault('3m'),
+    /** Each request asks for [now − window, now] and exports the newest minute: must cover the data lag (up to 5 min). */
+    window: durationDefault('10m').refine((ms) => ms >= 120_000 && ms <= DAY_MS, 'must be between 2m and 24h'),
+    /** quality and network are per SDK type: each type listed costs 8 requests per interval. */
+    sdk_types: z
+      .array(z.enum(['native', 'webrtc']))
+      .min(1)
+      .default(['native', 'webrtc'])
+      .refine((t) => new Set(t).size === t.length, 'list each SDK type once'),
+  })
+  .prefault({});
+
+/** Abnormal events: an exact-once counter per (type, root cause), and which rooms to refresh first. */
+const abnormalEvents = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    interval: durationDefault('1m'),
+    /** Each poll reads [now − window, now]: an event that shows up later than this after it happened is never counted. */
+    window: durationDefault('15m').refine((ms) => ms >= 120_000 && ms <= DAY_MS, 'must be between 2m and 24h'),
+    /** Events per page (the API allows 1–100). */
+    page_size: z.number().int().min(1).max(100).default(100),
+    /** A poll reads at most this many pages; events past them are dropped and counted (protects the budget). */
+    max_pages: z.number().int().min(1).default(10),
+  })
+  .prefault({});
+
 export const huaweiRtcConfig = z.strictObject({
   endpoint: httpUrlDefault('https://rtc-api.myhuaweicloud.com'),
   project_id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a project id has letters, digits, _ and - only'),
@@ -42,7 +79,7 @@ export const huaweiRtcConfig = z.strictObject({
     .min(1)
     .default(['all']),
   /** Query window [now - lookback, now]; must cover the ~5 min data lag. At most 24h. */
-  lookback: durationDefault('10m').refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 24h'),
+  lookback: durationDefault('10m').refine((ms) => ms >= 60_000 && ms <= DAY_MS, 'must be between 1m and 24h'),
   /**
    * A series whose newest point is older than the room's newest point by more than this has
    * left the call and is not exported. Shorter than lookback; default 2m (see DEPARTED_AFTER).
@@ -57,17 +94,34 @@ export const huaweiRtcConfig = z.strictObject({
   /** How often running rooms are re-listed. */
   discovery_interval: durationDefault('2m'),
   /** Statistical-analysis APIs: 30 requests per minute per account (vendor limit); pause after APIGW.0308. */
-  budget: budgetSchema({ requests: 30, window: '1m', concurrency: 4, throttle_pause_min: '60s', throttle_pause_max: '60s' }),
+  budget: budgetSchema(STATISTICS_LIMITS),
+  app_quality: appQuality,
+  abnormal_events: abnormalEvents,
+  /**
+   * A room with abnormal events newer than its data is refreshed as if its data were this much
+   * older: troubled rooms go first, and a quiet room waits at most about this long for them.
+   */
+  troubled_room_lead: durationDefault('1h'),
+  /**
+   * Huawei does not say whether the realtime and abnormal-events APIs count against the same
+   * 30/min as qos/details. Unset: they share `budget` (the safe guess). Set: their own limits.
+   */
+  realtime_budget: optionalBudgetSchema(STATISTICS_LIMITS),
   request_timeout: durationDefault('30s'),
-  /** Upstream unit per mid, where the vendor's differs from the table (see README). */
+  /** Upstream unit per mid or app-level rate metric, where the vendor's differs from the table (see README). */
   units: z
     .record(z.string(), z.enum(Object.keys(UPSTREAM_UNITS) as [keyof typeof UPSTREAM_UNITS]))
     .default({})
     .superRefine((units, ctx) => {
       for (const mid of Object.keys(units)) {
-        const def = MID_TABLE[mid];
+        const def = MID_TABLE[mid] ?? (APP_RATE_METRICS.includes(mid) ? { unit: 'percent' as const } : undefined);
         if (!def) {
-          ctx.addIssue({ code: 'custom', path: [mid], message: `unknown mid; known: ${Object.keys(MID_TABLE).join(', ')}` });
+          const known = [...Object.keys(MID_TABLE), ...APP_RATE_METRICS].join(', ');
+          ctx.addIssue({
+            code: 'custom',
+            path: [mid],
+            message: `unknown mid or app metric${APP_METRIC_TABLE[mid] ? ' (a count: it has no unit to set)' : ''}; known: ${known}`,
+          });
         } else if (UPSTREAM_UNITS[units[mid]!].base !== UPSTREAM_UNITS[def.unit].base) {
           const same = Object.entries(UPSTREAM_UNITS)
             .filter(([, u]) => u.base === UPSTREAM_UNITS[def.unit].base)

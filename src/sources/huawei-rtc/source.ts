@@ -1,21 +1,35 @@
-// The huawei_rtc source: one key per room, the latest point of every
-// (uid, peerid, mid) series of the room, converted to base units.
+// The huawei_rtc source. Three kinds of key share one request budget:
+// - an app metric (app, metric, SDK type): one app-wide real-time figure, every app_quality.interval;
+// - an app's abnormal events: the exact-once counter, every abnormal_events.interval;
+// - a room: per-user quality from qos/details, one request (page) per room.
+// The first two are few and periodic and go to the head of the queue. Rooms
+// share the rest, oldest data first, except that a room with abnormal events
+// newer than its data goes first (worst rooms first).
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
-import type { KeyData, RefreshContext, Sample, Source, SourceDeps } from '../../source.js';
+import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
-import { HuaweiRtcClient, type QosEntry } from './client.js';
+import { AbnormalEventCounter } from './abnormal-events.js';
+import { appMetricKey, appSamples, buildAppMetrics, type AppMetric } from './app-metrics.js';
+import { HuaweiRtcClient } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
-import { buildMidFamilies, convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY, type MidFamily } from './families.js';
+import { buildMidFamilies, type MidFamily } from './families.js';
+import { roomSamples } from './room-quality.js';
 
 type App = HuaweiRtcConfig['apps'][number];
 
 const DAY = 86_400_000;
+/** App metrics and event polls are few and periodic: they never wait behind rooms. */
+const PERIODIC = Number.NEGATIVE_INFINITY;
 
 export class HuaweiRtcSource implements Source {
   readonly keyListIntervalMs: number;
   private readonly client: HuaweiRtcClient;
   private readonly families: Map<string, MidFamily>;
+  private readonly appMetrics: Map<string, AppMetric>;
   private readonly apps: Map<string, App>;
+  private readonly counters = new Map<string, AbnormalEventCounter>();
+  /** Room keys with abnormal events counted after their last refresh began, and when they were counted. */
+  private readonly troubled = new Map<string, number>();
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -25,12 +39,21 @@ export class HuaweiRtcSource implements Source {
     this.keyListIntervalMs = cfg.apps.some((a) => !a.rooms) ? cfg.discovery_interval : DAY;
     this.client = new HuaweiRtcClient(cfg, deps);
     this.families = buildMidFamilies(cfg.units);
+    this.appMetrics = buildAppMetrics(cfg.units);
     this.apps = new Map(cfg.apps.map((a) => [wellFormed(a.app_id), a]));
+    const startedAt = deps.clock.now();
+    for (const appId of this.apps.keys()) {
+      this.counters.set(appId, new AbnormalEventCounter(appId, startedAt, (roomId) => this.ownsRoom(appId, roomId)));
+    }
   }
 
   describe(): string {
     const discovered = this.cfg.apps.filter((a) => !a.rooms).length;
-    return `${this.cfg.apps.length} app(s), ${discovered} with room discovery; budget ${this.cfg.budget.requests} per ${this.cfg.budget.window / 1000} s`;
+    const { app_quality: aq, abnormal_events: ev } = this.cfg;
+    const extras = [aq.enabled ? `app quality every ${aq.interval / 1000} s` : '', ev.enabled ? `abnormal events every ${ev.interval / 1000} s` : ''].filter(
+      Boolean,
+    );
+    return `${this.cfg.apps.length} app(s), ${discovered} with room discovery${extras.length ? `, ${extras.join(', ')}` : ''}; budget ${this.cfg.budget.requests} per ${this.cfg.budget.window / 1000} s`;
   }
 
   async listKeys(ctx: RefreshContext): Promise<string[]> {
@@ -38,105 +61,109 @@ export class HuaweiRtcSource implements Source {
     // Querying by the well-formed id loses nothing: URL query strings already carry U+FFFD for them.
     const keys = new Set<string>();
     for (const [appId, app] of this.apps) {
+      // App-wide figures are the same on every replica: one replica (by the app's hash) reads them.
+      if (this.cfg.app_quality.enabled && this.deps.shard.owns(appId)) {
+        for (const m of this.appMetrics.values()) {
+          for (const sdkType of m.perSdkType ? this.cfg.app_quality.sdk_types : [undefined]) keys.add(appMetricKey(appId, m.metric, sdkType));
+        }
+      }
+      // Every replica polls the events: each counts (and refreshes first) the rooms it owns.
+      if (this.cfg.abnormal_events.enabled) keys.add(tupleKey('events', appId));
       const rooms = app.rooms ?? (await this.client.listRunningRooms(app.app_id, ctx));
       for (const room of rooms) {
         const roomId = wellFormed(room);
-        // Shards hash the join the keys were before they became tuples, so an upgrade moves no room between replicas.
-        if (this.deps.shard.owns(`${appId}\u001f${roomId}`)) keys.add(tupleKey(appId, roomId));
+        if (this.ownsRoom(appId, roomId)) keys.add(tupleKey('room', appId, roomId));
       }
     }
+    for (const key of this.troubled.keys()) if (!keys.has(key)) this.troubled.delete(key);
     return [...keys];
   }
 
-  async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
-    const [appId, roomId] = fromTupleKey(key) as [string, string];
-    const app = this.apps.get(appId)!;
-    const { entries, truncated } = await this.client.qosDetails(app, roomId, ctx);
+  refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
+    const [kind, appId, ...rest] = fromTupleKey(key) as [string, string, ...string[]];
+    if (kind === 'room') return this.refreshRoom(key, appId, rest[0]!, ctx);
+    if (kind === 'app') return this.refreshAppMetric(appId, rest[0]!, rest[1], ctx);
+    return this.refreshEvents(appId, ctx);
+  }
+
+  /** Shards hash the join the keys were before they became tuples, so an upgrade moves no room between replicas. */
+  private ownsRoom(appId: string, roomId: string): boolean {
+    return this.deps.shard.owns(`${appId}\u001f${roomId}`);
+  }
+
+  private async refreshRoom(key: string, appId: string, roomId: string, ctx: RefreshContext): Promise<KeyData> {
+    const startedAt = this.deps.clock.now();
+    const lead = this.cfg.troubled_room_lead;
+    const base = typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority;
+    // Read at each grant: events counted while this room waits in the queue move it up.
+    const priority = () => (this.troubled.has(key) ? base - lead : base);
+    const { entries, truncated } = await this.client.qosDetails(this.apps.get(appId)!, roomId, { signal: ctx.signal, priority });
     if (truncated) {
       this.deps.logger.warn(
         { app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages },
         'room has more qos pages than max_pages; exporting the first pages only',
       );
     }
-    return { samples: this.toSamples(appId, roomId, entries) };
+    const room = { app_id: appId, room_id: roomId };
+    const r = roomSamples(room, entries, { families: this.families, departedAfterMs: this.cfg.departed_after, nowMs: this.deps.clock.now() });
+    this.reportDropped('qos_details', room, r.dropped, r.usable);
+    if (r.departed > 0) {
+      this.deps.logger.debug({ ...room, series: r.departed, departed_after_ms: this.cfg.departed_after }, 'series of users who left the room are not exported');
+    }
+    const seenAt = this.troubled.get(key);
+    if (seenAt !== undefined && seenAt <= startedAt) this.troubled.delete(key);
+    return { samples: r.samples };
   }
 
-  /**
-   * Latest point per (uid, peerid, mid), converted; plus the room's freshness
-   * gauges. Every series carries the key's (app_id, room_id), so two keys never
-   * render the same series. A series whose latest point trails the room's newest
-   * by more than departed_after has left the call and is not exported: measured
-   * against the room, not the clock, so the API's lag never empties a room.
-   */
-  private toSamples(appId: string, roomId: string, entries: QosEntry[]): Sample[] {
-    const latest = new Map<string, { uid: string; peerid: string; mid: string; time: number; value: number }>();
-    const dropped = new Map<string, number>();
-    const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-    let usable = 0;
-    let newest = 0;
-    for (const entry of entries) {
-      const uid = wellFormed(entry.uid);
-      const peerid = wellFormed(entry.peerid);
-      const mid = wellFormed(entry.mid);
-      const id = tupleKey(uid, peerid, mid);
-      if (!entry.data) {
-        drop('no_points');
-        continue;
-      }
-      const known = this.families.get(mid);
-      for (const point of entry.data) {
-        if (point.value === null) continue; // a gap in the series, not an error
-        const time = Date.parse(point.time);
-        if (!Number.isFinite(time)) drop('bad_time');
-        else if (!Number.isFinite(point.value)) drop('not_finite');
-        else if (known && (point.value < 0 || convert(point.value, known.factor) > known.max)) drop('out_of_range');
-        else {
-          usable++;
-          if (time > newest) newest = time;
-          const seen = latest.get(id);
-          if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
-        }
-      }
-    }
-    if (dropped.size > 0) this.reportDropped(appId, roomId, dropped, usable);
-    const samples: Sample[] = [];
-    const departedBefore = newest - this.cfg.departed_after;
-    let departed = 0;
-    for (const { uid, peerid, mid, time, value } of latest.values()) {
-      if (time < departedBefore) {
-        departed++;
-        continue;
-      }
-      const labels = { app_id: appId, room_id: roomId, uid, peerid };
-      const known = this.families.get(mid);
-      if (known) samples.push({ family: known.spec, labels, value: convert(value, known.factor) });
-      else samples.push({ family: UNKNOWN_MID_FAMILY, labels: { ...labels, mid }, value });
-    }
-    if (departed > 0) {
-      this.deps.logger.debug(
-        { app_id: appId, room_id: roomId, series: departed, departed_after_ms: this.cfg.departed_after },
-        'series of users who left the room are not exported',
+  private async refreshAppMetric(appId: string, metric: string, sdkType: string | undefined, ctx: RefreshContext): Promise<KeyData> {
+    const m = this.appMetrics.get(metric)!;
+    const { interval, window } = this.cfg.app_quality;
+    const points = await this.client.realtimePoints(m.api, { app: this.apps.get(appId)!.app_id, metric, sdk_type: sdkType }, window, {
+      signal: ctx.signal,
+      priority: PERIODIC,
+    });
+    const labels: Record<string, string> = sdkType ? { app_id: appId, sdk_type: sdkType } : { app_id: appId };
+    const r = appSamples(m, labels, points);
+    this.reportDropped(`realtime_${m.api}`, { app_id: appId, metric }, r.dropped, r.samples.length);
+    return { samples: r.samples, freshForMs: interval };
+  }
+
+  private async refreshEvents(appId: string, ctx: RefreshContext): Promise<KeyData> {
+    const ev = this.cfg.abnormal_events;
+    const answer = await this.client.abnormalEvents(
+      this.apps.get(appId)!.app_id,
+      { windowMs: ev.window, pageSize: ev.page_size, maxPages: ev.max_pages },
+      { signal: ctx.signal, priority: PERIODIC },
+    );
+    const counted = this.counters.get(appId)!.count(answer.events, answer.startMs);
+    for (const [reason, n] of counted.dropped) this.deps.dropPoints('abnormal_events', reason, n);
+    if (answer.truncated) {
+      const lost = answer.total - answer.events.length;
+      if (lost > 0) this.deps.dropPoints('abnormal_events', 'past_max_pages', lost);
+      this.deps.logger.warn(
+        { app_id: appId, total: answer.total, read: answer.events.length, max_pages: ev.max_pages },
+        'more abnormal events than max_pages; the rest are not counted',
       );
     }
-    const room = { app_id: appId, room_id: roomId };
-    if (newest > 0) samples.push({ family: ROOM_LAST_SAMPLE, labels: room, value: newest / 1000 });
-    samples.push({ family: ROOM_LAST_REFRESH, labels: room, value: this.deps.clock.now() / 1000 });
-    return samples;
+    const now = this.deps.clock.now();
+    for (const roomId of counted.rooms) this.troubled.set(tupleKey('room', appId, roomId), now);
+    return { samples: this.counters.get(appId)!.samples(), freshForMs: ev.interval };
   }
 
   /** Counts and logs unusable points; an answer with nothing usable fails the refresh, keeping the last good data. */
-  private reportDropped(appId: string, roomId: string, dropped: ReadonlyMap<string, number>, usable: number): void {
-    for (const [reason, count] of dropped) this.deps.dropPoints('qos_details', reason, count);
+  private reportDropped(api: string, where: Record<string, string>, dropped: ReadonlyMap<string, number>, usable: number): void {
+    if (dropped.size === 0) return;
+    for (const [reason, count] of dropped) this.deps.dropPoints(api, reason, count);
     const reasons = Object.fromEntries(dropped);
     if (usable > 0) {
-      this.deps.logger.warn({ app_id: appId, room_id: roomId, dropped: reasons }, 'dropped unusable qos points; exporting the rest');
+      this.deps.logger.warn({ ...where, api, dropped: reasons }, 'dropped unusable points; exporting the rest');
       return;
     }
     const err = new UpstreamError({
       outcome: 'invalid_response',
-      message: `no usable qos point in the answer (dropped: ${[...dropped].map(([r, n]) => `${n} ${r}`).join(', ')})`,
+      message: `no usable ${api === 'qos_details' ? 'qos ' : ''}point in the answer (dropped: ${[...dropped].map(([r, n]) => `${n} ${r}`).join(', ')})`,
     });
-    err.api = 'qos_details';
+    err.api = api;
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import { wellFormed } from '../../labels.js';
 import type { UpstreamApi, UpstreamRequest } from '../../upstream/api.js';
+import type { RefreshContext } from '../../source.js';
 import type { SecretSink } from '../../secrets.js';
 import { apiKeyPassword, httpDate, signAkSk, signApiKey, type UniqueSecondGate } from './auth.js';
 import type { WangsuAuthConfig } from './config.js';
@@ -120,7 +121,7 @@ export class WangsuClient {
   constructor(private readonly opts: ClientOptions) {}
 
   /** Every non-zero slice of the query, per stream (Wangsu omits zeros). */
-  async detail(q: DetailQuery, call: { signal: AbortSignal; priority: number }): Promise<StreamSeries[]> {
+  async detail(q: DetailQuery, call: RefreshContext): Promise<StreamSeries[]> {
     const body = JSON.stringify({
       dateFrom: formatRequestDate(q.fromMs, this.opts.zoneOffsetMin),
       dateTo: formatRequestDate(q.toMs, this.opts.zoneOffsetMin),
@@ -139,7 +140,7 @@ export class WangsuClient {
   }
 
   /** The streams Wangsu saw on `domain` between the two times (at most 3 days apart). */
-  async streamList(domain: string, fromMs: number, toMs: number, call: { signal: AbortSignal; priority: number }): Promise<string[]> {
+  async streamList(domain: string, fromMs: number, toMs: number, call: RefreshContext): Promise<string[]> {
     const body = JSON.stringify({
       dateFrom: formatRequestDate(fromMs, this.opts.zoneOffsetMin),
       dateTo: formatRequestDate(toMs, this.opts.zoneOffsetMin),

@@ -38,3 +38,30 @@ describe('huawei_rtc config: departed_after', () => {
     assert.equal(parse('  departed_after: 9m59s\n').departed_after, 599_000);
   });
 });
+
+describe('huawei_rtc config: app quality, abnormal events, budgets', () => {
+  it('turns app quality and abnormal events on by default, sharing the one budget', () => {
+    const c = parse();
+    assert.deepEqual(c.app_quality, { enabled: true, interval: 180_000, window: 600_000, sdk_types: ['native', 'webrtc'] });
+    assert.deepEqual(c.abnormal_events, { enabled: true, interval: 60_000, window: 900_000, page_size: 100, max_pages: 10 });
+    assert.equal(c.realtime_budget, undefined, 'unset: the app-level APIs share budget');
+    assert.equal(c.troubled_room_lead, 3_600_000);
+    assert.equal(parse('  realtime_budget: {requests: 60}\n').realtime_budget?.requests, 60);
+  });
+
+  it('accepts a unit for an app rate metric and refuses one for a count or an unknown name', () => {
+    assert.deepEqual(parse('  units: {VideoFreezeRate: ratio}\n').units, { VideoFreezeRate: 'ratio' });
+    assert.match(
+      problems('  units: {OnlineUsers: percent}\n').join('\n'),
+      /^huawei_rtc\.units\.OnlineUsers: unknown mid or app metric \(a count: it has no unit to set\)/,
+    );
+    assert.match(problems('  units: {VideoFreezeRate: ms}\n').join('\n'), /VideoFreezeRate is exported in ratio; use one of percent, ratio/);
+  });
+
+  it('refuses an events page over the API limit, a window over a day, and a repeated SDK type', () => {
+    assert.match(problems('  abnormal_events: {page_size: 101}\n').join('\n'), /^huawei_rtc\.abnormal_events\.page_size: /);
+    assert.deepEqual(problems('  abnormal_events: {window: 25h}\n'), ['huawei_rtc.abnormal_events.window: must be between 2m and 24h']);
+    assert.deepEqual(problems('  app_quality: {sdk_types: [native, native]}\n'), ['huawei_rtc.app_quality.sdk_types: list each SDK type once']);
+    assert.match(problems('  app_quality: {sdk_types: [ios]}\n').join('\n'), /^huawei_rtc\.app_quality\.sdk_types\.0: /);
+  });
+});
