@@ -1,43 +1,126 @@
-// npm run bench: upstream requests per minute and the worst room data age for
-// 10, 100 and 1000 SparkRTC rooms under the default 30 requests/minute budget,
-// scraped every 15 s, in simulated time against the simulator on loopback.
-import { huaweiSetup } from '../src/sources/huawei-rtc/sim/drive.js';
+// npm run bench: SparkRTC rooms against the default budget (30 requests/minute
+// shared by every statistics API), in simulated time against the simulator on
+// loopback, scraped every 15 s. For 10, 100 and 1000 rooms:
+// - upstream requests per minute by API (never above the budget);
+// - time to fresh data for a troubled room: trouble starts in 4 rooms at once,
+//   every 20 minutes; how long until /metrics shows each of them a data point
+//   from after the trouble began;
+// - the worst data age of a quiet room.
+// "before": rooms only, stalest first (app quality and abnormal events off, as
+// before they existed); "after": the defaults, worst rooms first.
+import { huaweiSetup, START } from '../src/sources/huawei-rtc/sim/drive.js';
 
-async function measure(rooms: number, minutes: number): Promise<void> {
+const TROUBLE_EVERY = 20 * 60_000;
+const TROUBLE_FOR = 4 * 60_000;
+
+interface Result {
+  perMinuteByApi: Record<string, number>;
+  perMinute: number;
+  throttled: number;
+  toFresh: number[];
+  worstQuietAgeMin: number;
+}
+
+async function measure(rooms: number, minutes: number, mode: 'before' | 'after'): Promise<Result> {
+  // Trouble in 4 rooms spread over the slots, starting after a warm-up of one full room cycle.
+  const slots = [0, 1, 2, 3].map((i) => Math.floor((i * rooms) / 4) + (rooms > 4 ? 1 : 0));
+  const warmupMs = Math.max(10, Math.ceil(rooms / 25)) * 60_000;
   const h = await huaweiSetup({
-    sim: { world: { seed: 1, apps: 1, roomsPerApp: rooms, maxUsers: 2, cycleMs: 7 * 86_400_000, openMs: 7 * 86_400_000 - 1 }, rateLimitPerMinute: 30 },
-    config: { discovery_interval: '2m' },
+    sim: {
+      world: {
+        seed: 1,
+        apps: 1,
+        roomsPerApp: rooms,
+        maxUsers: 2,
+        cycleMs: 7 * 86_400_000,
+        openMs: 7 * 86_400_000 - 1,
+        spikes: { fromMs: START + warmupMs, everyMs: TROUBLE_EVERY, forMs: TROUBLE_FOR, slots },
+      },
+      rateLimitPerMinute: 30,
+    },
+    config: mode === 'before' ? { discovery_interval: '2m', app_quality: { enabled: false }, abnormal_events: { enabled: false } } : { discovery_interval: '2m' },
   });
+  const start = h.clock.now();
+  const troubleFrom = start + warmupMs;
   try {
-    let warmAt: number | undefined;
-    let worstAge = 0;
-    const start = h.clock.now();
+    const roomIds = new Set<string>();
+    const pending: Array<{ room: string; since: number }> = [];
+    const toFresh: number[] = [];
+    let worstQuiet = 0;
+    let nextIncident = troubleFrom;
     await h.run(minutes * 60_000, 5_000, () => {
       const now = h.clock.now();
-      if ((now - start) % 15_000 === 0) void h.exporter.scheduler.collect(10_000);
-      const st = h.runner.status();
-      if (warmAt === undefined && st.keys === rooms && st.withData === rooms) warmAt = now;
-      if (warmAt !== undefined) worstAge = Math.max(worstAge, st.dataAgeSeconds ?? 0);
+      if ((now - start) % 15_000 !== 0) return;
+      void h.exporter.scheduler.collect(10_000);
+      const page = h.exporter.scheduler.exposition().text;
+      const lastSample = new Map<string, number>();
+      const lastRefresh = new Map<string, number>();
+      for (const m of page.matchAll(/^huaweicloud_rtc_room_last_(sample|refresh)_timestamp_seconds\{app_id="[^"]*",room_id="([^"]*)"\} (\S+)$/gm)) {
+        (m[1] === 'sample' ? lastSample : lastRefresh).set(m[2]!, Number(m[3]) * 1000);
+        roomIds.add(m[2]!);
+      }
+      if (now >= nextIncident && nextIncident < start + minutes * 60_000 - 40 * 60_000) {
+        const troubled = [...roomIds].filter((r) => slots.some((s) => r.includes(`-room${s}-`)));
+        for (const room of troubled) pending.push({ room, since: nextIncident });
+        nextIncident += TROUBLE_EVERY;
+      }
+      for (let i = pending.length - 1; i >= 0; i--) {
+        const p = pending[i]!;
+        if ((lastSample.get(p.room) ?? 0) >= p.since) {
+          toFresh.push((now - p.since) / 60_000);
+          pending.splice(i, 1);
+        }
+      }
+      if (now >= start + warmupMs) {
+        for (const [room, at] of lastRefresh) {
+          if (!slots.some((s) => room.includes(`-room${s}-`))) worstQuiet = Math.max(worstQuiet, now - at);
+        }
+      }
     });
+    // Incidents still waiting at the end count with the time they have waited so far.
+    for (const p of pending) toFresh.push((h.clock.now() - p.since) / 60_000);
     const span = (h.clock.now() - start) / 60_000;
-    const qos = h.sim.requests.filter((r) => r.path.endsWith('/qos/details')).length;
-    const listing = h.sim.requests.filter((r) => r.path.endsWith('/rooms')).length;
-    const throttled = h.sim.requests.filter((r) => r.status === 429).length;
-    console.log(
-      `${String(rooms).padStart(5)} rooms: ${((qos + listing) / span).toFixed(1)} req/min (qos ${qos}, rooms ${listing}, 429s ${throttled}) over ${span} min; ` +
-        `all rooms first seen after ${warmAt === undefined ? 'never' : `${((warmAt - start) / 60_000).toFixed(1)} min`}; ` +
-        `worst room data age after that ${(worstAge / 60).toFixed(1)} min`,
-    );
+    const byApi: Record<string, number> = {};
+    for (const r of h.sim.requests) {
+      const api = r.path.replace(/^\/v1\/[^/]+\/rtc\//, '').replace(/^\/v1\/rtc\/data\//, '');
+      byApi[api] = (byApi[api] ?? 0) + 1 / span;
+    }
+    return {
+      perMinuteByApi: byApi,
+      perMinute: h.sim.requests.length / span,
+      throttled: h.sim.requests.filter((r) => r.status === 429).length,
+      toFresh,
+      worstQuietAgeMin: worstQuiet / 60_000,
+    };
   } finally {
     await h.close();
   }
 }
 
+const fmt = (n: number) => n.toFixed(1);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
 async function main() {
-  console.log('huawei_rtc rooms vs budget (30 req/min, refresh_interval 60s, scrape every 15s, discovery every 2m):');
-  await measure(10, 20);
-  await measure(100, 30);
-  await measure(1000, 120);
+  console.log('huawei_rtc rooms vs budget (30 req/min shared, refresh_interval 60s, scrape every 15s, discovery every 2m):');
+  console.log('trouble starts in 4 rooms every 20 min; time to fresh = until /metrics shows each a point from after it began');
+  for (const [rooms, minutes] of [
+    [10, 70],
+    [100, 80],
+    [1000, 160],
+  ] as const) {
+    for (const mode of ['before', 'after'] as const) {
+      const r = await measure(rooms, minutes, mode);
+      const apis = Object.entries(r.perMinuteByApi)
+        .sort()
+        .map(([api, n]) => `${api} ${fmt(n)}`)
+        .join(', ');
+      console.log(
+        `${String(rooms).padStart(5)} rooms ${mode.padEnd(6)}: ${fmt(r.perMinute)} req/min (${apis}; 429s ${r.throttled}); ` +
+          `troubled room fresh after median ${fmt(median(r.toFresh))} / worst ${fmt(Math.max(...r.toFresh))} min (${r.toFresh.length} incidents); ` +
+          `worst quiet room age ${fmt(r.worstQuietAgeMin)} min`,
+      );
+    }
+  }
 }
 
 void main();
