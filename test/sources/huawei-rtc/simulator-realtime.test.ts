@@ -13,7 +13,7 @@ const MIN = 60_000;
 const LAG = 90_000;
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
-/** Rooms churn (open 90 of every 120 minutes); the second user of slot 2's room spikes from 30 minutes before START on; joins fail 50% in 10 minutes. */
+/** Rooms churn (open 90 of every 120 minutes); the second user of slot 3's room spikes from 11:45 on; joins fail 50% from 11:10 to 11:20. */
 const WORLD = {
   seed: 5,
   apps: 1,
@@ -21,7 +21,7 @@ const WORLD = {
   maxUsers: 4,
   cycleMs: 2 * 3_600_000,
   openMs: 90 * MIN,
-  spikes: { fromMs: START - 30 * MIN, everyMs: 0, forMs: 0, slots: [2], uids: ['10001'] },
+  spikes: { fromMs: START - 15 * MIN, everyMs: 0, forMs: 0, slots: [3], uids: ['10001'] },
   joinFailures: { fromMs: START - 50 * MIN, everyMs: 86_400_000, forMs: 10 * MIN, ratio: 0.5 },
 };
 
@@ -170,7 +170,7 @@ describe('huawei_rtc simulator: statistics APIs', () => {
   });
 
   it('counts the rooms and users the rooms and qos APIs show', async () => {
-    await s.clock.advance(MIN - (s.clock.now() % MIN)); // a minute start
+    await s.clock.advance(START + 40 * MIN - s.clock.now()); // a minute start after a user of slot 3's room left
     const m = s.clock.now();
     const listed = async () => ((await s.get('rooms', `app=${s.app}`)).body.room_info_list as Array<{ room_id: string }>).map((r) => r.room_id);
     const atStart = await listed();
@@ -187,7 +187,8 @@ describe('huawei_rtc simulator: statistics APIs', () => {
       perRoom.set(roomId, here);
       online += here;
     }
-    assert.ok(online > 0 && atStart.length > 1, 'the world has several rooms');
+    const everyone = atStart.reduce((n, id) => n + s.sim.world.users(s.sim.world.findRoom(s.app, id)!).length, 0);
+    assert.ok(atStart.length > 1 && online > 0 && online < everyone, 'several rooms, and a user who is not there');
     const scale = async (metric: string, room = '') => (await series('scale', `metric=${metric}${room}${window(m, m + 59_000)}`))[0]?.value;
     assert.equal(await scale('OnlineUsers'), online);
     assert.equal(await scale('RoomCount'), atStart.length);
@@ -221,16 +222,16 @@ describe('huawei_rtc simulator: statistics APIs', () => {
       }
     }
     assert.ok(compared >= 2);
-    // The spiking user of slot 2 makes the native freeze rate far worse than the clean baseline (0-0.5%).
+    // The spiking user of slot 3 makes the native freeze rate far worse than the clean baseline (0-0.5%).
     assert.ok((await series('quality', `metric=VideoFreezeRate&sdk_type=native${window(m, m + 59_000)}`))[0]!.value > 1);
   });
 
   it('turns an injected spike into freeze events and lower excellent-transmission rates', async () => {
     const now = s.clock.now();
-    const m = Math.floor(now / MIN) * MIN - 10 * MIN; // inside the spike, which began at 11:30
-    const before = START - 31 * MIN; // before it
-    const room = s.sim.world.runningRooms(s.app, m).find((r) => r.slot === 2)!;
-    assert.ok(room, 'slot 2 has a room open');
+    const m = Math.floor(now / MIN) * MIN - 10 * MIN; // inside the spike, which began at 11:45
+    const before = START - 16 * MIN; // before it
+    const room = s.sim.world.runningRooms(s.app, m).find((r) => r.slot === 3)!;
+    assert.ok(room, 'slot 3 has a room open');
     const users = s.sim.world.users(room).filter((u) => u.joinedAt <= m && m + 59_999 < u.leftAt);
     assert.ok(users.some((u) => u.uid === '10001') && users.length >= 3);
     const evs = await allEvents(`room_id=${room.roomId}${window(m, m + 59_000)}`);
@@ -301,7 +302,7 @@ describe('huawei_rtc simulator: statistics APIs', () => {
   });
 
   it('pages events newest first with total, offset and a limit of 1 to 100 (default 10)', async () => {
-    const w = window(START - 60 * MIN, START - 5 * MIN);
+    const w = window(START - 60 * MIN, s.clock.now() - 5 * MIN);
     const first = await s.events(`app=${s.app}${w}`);
     const total = first.body.total as number;
     assert.ok(total > 100, `total ${total}`);
