@@ -189,9 +189,13 @@ export class World {
 
   /** True for the user whose quality is bad at time t. */
   isSpiking(room: Room, uid: string, t: number): boolean {
+    return this.canSpike(room, uid) && inWindow(this.opts.spikes as Exclude<WorldOptions['spikes'], false>, t);
+  }
+
+  /** True for a user who spikes at some time: one of `uids` in one of the `slots`. */
+  canSpike(room: Room, uid: string): boolean {
     const spikes = this.opts.spikes;
-    if (!spikes || !(spikes.slots ?? [0]).includes(room.slot) || !(spikes.uids ?? ['10000']).includes(uid)) return false;
-    return inWindow(spikes, t);
+    return spikes !== false && (spikes.slots ?? [0]).includes(room.slot) && (spikes.uids ?? ['10000']).includes(uid);
   }
 
   /** The value the API reports for one series at point time t (documented units: ms, %, kbit/s …). */
@@ -440,7 +444,9 @@ export class World {
       for (const u of users) {
         const lastMinute = Math.min(to, u.leftAt - 1);
         for (let m = Math.max(first, Math.floor(u.joinedAt / MINUTE_MS) * MINUTE_MS); m <= lastMinute; m += MINUTE_MS) {
-          const spiking = this.pointTimes(Math.max(m, u.joinedAt), Math.min(m + MINUTE_MS - 1, u.leftAt - 1)).filter((t) => this.isSpiking(room, u.uid, t));
+          const spiking = !this.canSpike(room, u.uid)
+            ? []
+            : this.pointTimes(Math.max(m, u.joinedAt), Math.min(m + MINUTE_MS - 1, u.leftAt - 1)).filter((t) => this.isSpiking(room, u.uid, t));
           if (spiking.length > 0) {
             event(second(m, u.uid, 'spike'), u.uid, 2, 6, 'local');
             for (const p of users) {
