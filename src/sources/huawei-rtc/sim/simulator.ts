@@ -1,6 +1,7 @@
 // A faithful fake of the SparkRTC data APIs (and the IAM token endpoint) for
 // tests and --demo: gateway auth checks, mandatory parameters with the seed's
-// error body, the 5-day and 24-hour windows, paging, and the 30/min limit.
+// error body, the 5-day and 24-hour windows, paging, and the 30/min limit;
+// and the statistics APIs (realtime quality, network, scale; abnormal events).
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { sleep, systemClock, type Clock } from '../../../clock.js';
@@ -13,12 +14,21 @@ import {
   ALL_MIDS,
   DEFAULT_WORLD,
   DOWNLINK_MIDS,
+  MINUTE_MS,
+  NETWORK_METRICS,
   PRESENTER_UID,
+  QUALITY_METRICS,
+  SCALE_METRICS,
+  isoSeconds,
   SCREEN_DOWNLINK_MIDS,
   SCREEN_UPLINK_MIDS,
   UPLINK_MIDS,
   World,
+  type NetworkMetric,
+  type QualityMetric,
   type Room,
+  type ScaleMetric,
+  type SdkType,
   type WorldOptions,
 } from './world.js';
 
@@ -32,6 +42,13 @@ export interface SimulatorOptions {
   tokenLifetimeMs?: number;
   /** Requests per minute per account before APIGW.0308. */
   rateLimitPerMinute?: number;
+  /**
+   * The statistics APIs' limit (realtime quality/network/scale, abnormal events):
+   * `'shared'` (default) counts them in the one per-account window of
+   * `rateLimitPerMinute`; a number gives them a separate per-account window of
+   * that many a minute, apart from qos/details and rooms.
+   */
+  realtimeLimit?: 'shared' | number;
   /** Newest data is this old (the console's documented lag is up to 5 minutes). */
   dataLagMs?: number;
   /** Makes the tokens IAM issues (tests make them recognisable); default `sim-token-<n>-<seconds>`. */
@@ -104,18 +121,23 @@ export class HuaweiRtcSimulator {
     this.app.post('/v3/auth/tokens', (req, res) => this.issueToken(req, res));
     this.app.get('/v1/:project/rtc/client/qos/details', (req, res) => this.guarded(req, res, () => this.qosDetails(req, res)));
     this.app.get('/v1/:project/rtc/rooms', (req, res) => this.guarded(req, res, () => this.rooms(req, res)));
+    this.app.get('/v1/:project/rtc/realtime/quality', (req, res) => this.guarded(req, res, () => this.realtime(req, res, 'quality'), 'statistics'));
+    this.app.get('/v1/:project/rtc/realtime/network', (req, res) => this.guarded(req, res, () => this.realtime(req, res, 'network'), 'statistics'));
+    this.app.get('/v1/:project/rtc/realtime/scale', (req, res) => this.guarded(req, res, () => this.realtime(req, res, 'scale'), 'statistics'));
+    this.app.get('/v1/rtc/data/abnormal-events', (req, res) => this.guarded(req, res, () => this.abnormalEvents(req, res), 'statistics'));
     this.app.use((_req, res) => void error(res, 404, 'APIGW.0101', 'The API does not exist or has not been published in the environment.'));
   }
 
   /** Authentication, the account rate limit and injected faults, in the gateway's order. */
-  private async guarded(req: Request, res: Response, handle: () => void): Promise<void> {
+  private async guarded(req: Request, res: Response, handle: () => void, api: 'data' | 'statistics' = 'data'): Promise<void> {
     const denied = this.authenticate(req);
     if (denied) return void error(res, 401, denied.code, this.opts.echoHeaders ? `${denied.msg}; ${echo(req)}` : denied.msg);
     const now = this.clock.now();
-    const limit = this.opts.rateLimitPerMinute ?? 30;
+    const separate = api === 'statistics' && typeof this.opts.realtimeLimit === 'number';
+    const limit = separate ? (this.opts.realtimeLimit as number) : (this.opts.rateLimitPerMinute ?? 30);
     const fault = this.faults.take();
     // An injected throttle is not counted against the limit, as a real refusal is not.
-    if (fault === 'throttle' || !this.limiter.tryAccept(now, [{ key: 'account', max: limit }])) {
+    if (fault === 'throttle' || !this.limiter.tryAccept(now, [{ key: separate ? 'account:statistics' : 'account', max: limit }])) {
       return void error(res, 429, 'APIGW.0308', `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`);
     }
     if (typeof fault === 'object' && 'latencyMs' in fault) await sleep(this.clock, fault.latencyMs);
@@ -144,7 +166,10 @@ export class HuaweiRtcSimulator {
     if (Math.abs(this.clock.now() - sent) > 15 * 60_000) {
       return { code: 'APIGW.0303', msg: 'Incorrect app authentication information: the X-Sdk-Date is more than 15 minutes away from the server time' };
     }
-    if (req.get('X-Project-Id') !== req.params.project) return bad;
+    // The abnormal-events path has no project: the SDKs still send and sign X-Project-Id, and it must be the account's.
+    if (req.params.project === undefined) {
+      if (req.get('X-Project-Id') !== this.projectId || !auth.signedHeaders.includes('x-project-id')) return bad;
+    } else if (req.get('X-Project-Id') !== req.params.project) return bad;
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) headers[name] = req.get(name) ?? '';
     const url = new URL(req.originalUrl, 'http://gateway');
@@ -229,6 +254,93 @@ export class HuaweiRtcSimulator {
     const entries = room ? this.entries(room, wanted, from, Math.min(to, now - (this.opts.dataLagMs ?? 90_000)), q) : [];
     const { limit, offset } = paging(q, entries.length);
     res.json({ room_id: String(q.room_id), data: entries.slice(offset, offset + limit) });
+  }
+
+  /**
+   * The statistics APIs' time window: optional start_time/end_time (default the last
+   * hour), end after start, a span of at most a day, nothing older than the console's
+   * 24 hours. Answers the error itself and returns undefined when refused.
+   */
+  private statisticsWindow(q: Record<string, unknown>, res: Response): { from: number; to: number } | undefined {
+    const now = this.clock.now();
+    for (const name of ['start_time', 'end_time']) {
+      const v = q[name];
+      if (v !== undefined && (typeof v !== 'string' || !API_TIME.test(v))) return void error(res, 400, 'RTC.00001003', `Invalid parameter: ${name}`);
+    }
+    const to = typeof q.end_time === 'string' ? Date.parse(q.end_time) : now;
+    const from = typeof q.start_time === 'string' ? Date.parse(q.start_time) : now - 3_600_000;
+    if (to <= from) return void error(res, 400, 'RTC.00001004', 'end_time must be later than start_time');
+    if (to - from > DAY) return void error(res, 400, 'RTC.00001004', 'The interval between start_time and end_time cannot exceed 24 hours');
+    if (from < now - DAY) return void error(res, 400, 'RTC.00001003', 'Only data from the past 24 hours can be queried');
+    return { from, to };
+  }
+
+  /** Newest data is this old. */
+  private get lagMs(): number {
+    return this.opts.dataLagMs ?? 90_000;
+  }
+
+  /**
+   * GET /v1/{project}/rtc/realtime/{quality,network,scale}: one point per minute m with
+   * start <= m <= end, once the minute is over and the data lag has passed, oldest first.
+   */
+  private realtime(req: Request, res: Response, kind: 'quality' | 'network' | 'scale'): void {
+    const q = req.query as Record<string, unknown>;
+    if (q.app === undefined || q.app === '') return void error(res, 400, 'DATA.100011001', "Required String parameter 'app' is not present");
+    if (typeof q.app !== 'string') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: app');
+    const app = q.app;
+    const metrics: readonly string[] = kind === 'quality' ? QUALITY_METRICS : kind === 'network' ? NETWORK_METRICS : SCALE_METRICS;
+    if (typeof q.metric !== 'string' || !metrics.includes(q.metric)) return void error(res, 400, 'RTC.00001003', 'Invalid parameter: metric');
+    let sdk: SdkType = 'native';
+    if (kind !== 'scale') {
+      if (q.sdk_type !== 'native' && q.sdk_type !== 'webrtc') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: sdk_type');
+      sdk = q.sdk_type;
+    }
+    if (q.room_id !== undefined && typeof q.room_id !== 'string') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: room_id');
+    const window = this.statisticsWindow(q, res);
+    if (!window) return;
+    const metric = q.metric;
+    const roomId = q.room_id || undefined;
+    const points: Array<{ time: string; value: number }> = [];
+    const last = Math.min(window.to, this.clock.now() - MINUTE_MS - this.lagMs);
+    for (let m = Math.ceil(window.from / MINUTE_MS) * MINUTE_MS; m <= last; m += MINUTE_MS) {
+      const value =
+        kind === 'quality'
+          ? this.world.quality(app, metric as QualityMetric, sdk, m, roomId)
+          : kind === 'network'
+            ? this.world.network(app, metric as NetworkMetric, sdk, m, roomId)
+            : this.world.scale(app, m, roomId)?.[metric as ScaleMetric];
+      if (value !== undefined) points.push({ time: isoSeconds(m), value });
+    }
+    res.json({ [kind]: points });
+  }
+
+  /**
+   * GET /v1/rtc/data/abnormal-events: the events with start <= time <= end whose minute
+   * is over and past the data lag, newest first (the order is undocumented upstream),
+   * filtered by room_id and uid, paged by limit (1-100, default 10) and offset.
+   */
+  private abnormalEvents(req: Request, res: Response): void {
+    const q = req.query as Record<string, unknown>;
+    if (q.app === undefined || q.app === '') return void error(res, 400, 'DATA.100011001', "Required String parameter 'app' is not present");
+    if (typeof q.app !== 'string') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: app');
+    const app = q.app;
+    const int = (v: unknown) => (typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : NaN);
+    const limit = q.limit === undefined ? 10 : int(q.limit);
+    if (!(limit >= 1 && limit <= 100)) return void error(res, 400, 'RTC.00001003', 'Invalid parameter: limit');
+    const offset = q.offset === undefined ? 0 : int(q.offset);
+    if (!(offset >= 0 && offset <= 1_844_674_407)) return void error(res, 400, 'RTC.00001003', 'Invalid parameter: offset');
+    for (const name of ['room_id', 'uid'])
+      if (q[name] !== undefined && typeof q[name] !== 'string') return void error(res, 400, 'RTC.00001003', `Invalid parameter: ${name}`);
+    const window = this.statisticsWindow(q, res);
+    if (!window) return;
+    // An event is served once its minute is over and the lag has passed.
+    const served = Math.floor((this.clock.now() - this.lagMs) / MINUTE_MS) * MINUTE_MS - 1;
+    const events = this.world
+      .events(app, window.from, Math.min(window.to, served))
+      .filter((e) => (q.room_id === undefined || e.room_id === q.room_id) && (q.uid === undefined || e.uid === q.uid))
+      .reverse();
+    res.json({ total: events.length, events: events.slice(offset, offset + limit) });
   }
 
   private entries(room: Room, mids: readonly string[], from: number, to: number, q: Record<string, unknown>) {
