@@ -8,6 +8,7 @@ import { Exporter } from '../exporter.js';
 import type { Scheduler } from '../scheduler.js';
 import type { RefreshContext, Source, SourceDefinition } from '../source.js';
 import { SecretRegistry } from '../secrets.js';
+import type { Shard } from '../shard.js';
 import { memoryLogger } from './memory-logger.js';
 
 export interface HarnessOptions {
@@ -20,6 +21,8 @@ export interface HarnessOptions {
   /** Jitter of back-offs and throttle pauses (default 0.5: back-off factor exactly 1). */
   random?: () => number;
   dispatcher?: Dispatcher;
+  /** This replica's shard (default: the only one). */
+  shard?: Shard;
 }
 
 export type SourceHarness<S extends Source = Source> = ReturnType<typeof sourceHarness<S>>;
@@ -48,6 +51,7 @@ export function sourceHarness<S extends Source = Source>(opts: HarnessOptions) {
     random: opts.random ?? (() => 0.5),
     secrets: registry,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   });
   const runner = exporter.scheduler.runners[0]!;
   const ctx: RefreshContext = { signal: new AbortController().signal, priority: 0 };

@@ -83,8 +83,8 @@ export interface AbnormalEvent {
 export interface CountResult {
   /** Events counted by this answer (not seen before). */
   counted: number;
-  /** Room ids with an event counted by this answer. */
-  rooms: Set<string>;
+  /** Events counted by this answer, by room id. */
+  rooms: Map<string, number>;
   /** Events dropped as unusable, by reason. */
   dropped: Map<string, number>;
 }
@@ -116,7 +116,7 @@ export class AbnormalEventCounter {
    * no later window (starting later still) can return.
    */
   count(events: readonly AbnormalEvent[], windowStartMs: number): CountResult {
-    const result: CountResult = { counted: 0, rooms: new Set(), dropped: new Map() };
+    const result: CountResult = { counted: 0, rooms: new Map(), dropped: new Map() };
     for (const [id, time] of this.seen) if (time < windowStartMs) this.seen.delete(id);
     for (const e of events) {
       const time = Date.parse(e.time);
@@ -131,7 +131,7 @@ export class AbnormalEventCounter {
       this.seen.set(id, time);
       this.total(e.abnormal_type, e.abnormal_factor).count++;
       result.counted++;
-      result.rooms.add(roomId);
+      result.rooms.set(roomId, (result.rooms.get(roomId) ?? 0) + 1);
     }
     return result;
   }

@@ -98,10 +98,12 @@ export const huaweiRtcConfig = z.strictObject({
   app_quality: appQuality,
   abnormal_events: abnormalEvents,
   /**
-   * A room with abnormal events newer than its data is refreshed as if its data were this much
-   * older: troubled rooms go first, and a quiet room waits at most about this long for them.
+   * A room with at least troubled_room_min_events abnormal events in the last 5 minutes, one of
+   * them newer than its data, is refreshed as if its data were troubled_room_lead older:
+   * troubled rooms go first, and a quiet room waits at most about this long for them.
    */
   troubled_room_lead: durationDefault('1h'),
+  troubled_room_min_events: z.number().int().min(1).default(2),
   /**
    * Huawei does not say whether the realtime and abnormal-events APIs count against the same
    * 30/min as qos/details. Unset: they share `budget` (the safe guess). Set: their own limits.

@@ -3,8 +3,8 @@
 // - an app's abnormal events: the exact-once counter, every abnormal_events.interval;
 // - a room: per-user quality from qos/details, one request (page) per room.
 // The first two are few and periodic and go to the head of the queue. Rooms
-// share the rest, oldest data first, except that a room with abnormal events
-// newer than its data goes first (worst rooms first).
+// share the rest, oldest data first, except that a room whose abnormal events
+// repeat, newer than its data, goes first (worst rooms first).
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
 import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
@@ -14,6 +14,7 @@ import { HuaweiRtcClient } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { buildMidFamilies, type MidFamily } from './families.js';
 import { roomSamples } from './room-quality.js';
+import { TroubledRooms } from './troubled-rooms.js';
 
 type App = HuaweiRtcConfig['apps'][number];
 
@@ -28,8 +29,7 @@ export class HuaweiRtcSource implements Source {
   private readonly appMetrics: Map<string, AppMetric>;
   private readonly apps: Map<string, App>;
   private readonly counters = new Map<string, AbnormalEventCounter>();
-  /** Room keys with abnormal events counted after their last refresh began, and when they were counted. */
-  private readonly troubled = new Map<string, number>();
+  private readonly troubled: TroubledRooms;
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -41,6 +41,7 @@ export class HuaweiRtcSource implements Source {
     this.families = buildMidFamilies(cfg.units);
     this.appMetrics = buildAppMetrics(cfg.units);
     this.apps = new Map(cfg.apps.map((a) => [wellFormed(a.app_id), a]));
+    this.troubled = new TroubledRooms(cfg.troubled_room_min_events);
     const startedAt = deps.clock.now();
     for (const appId of this.apps.keys()) {
       this.counters.set(appId, new AbnormalEventCounter(appId, startedAt, (roomId) => this.ownsRoom(appId, roomId)));
@@ -75,7 +76,7 @@ export class HuaweiRtcSource implements Source {
         if (this.ownsRoom(appId, roomId)) keys.add(tupleKey('room', appId, roomId));
       }
     }
-    for (const key of this.troubled.keys()) if (!keys.has(key)) this.troubled.delete(key);
+    this.troubled.retain(keys, this.deps.clock.now());
     return [...keys];
   }
 
@@ -96,7 +97,7 @@ export class HuaweiRtcSource implements Source {
     const lead = this.cfg.troubled_room_lead;
     const base = typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority;
     // Read at each grant: events counted while this room waits in the queue move it up.
-    const priority = () => (this.troubled.has(key) ? base - lead : base);
+    const priority = () => (this.troubled.isTroubled(key, this.deps.clock.now()) ? base - lead : base);
     const { entries, truncated } = await this.client.qosDetails(this.apps.get(appId)!, roomId, { signal: ctx.signal, priority });
     if (truncated) {
       this.deps.logger.warn(
@@ -110,8 +111,7 @@ export class HuaweiRtcSource implements Source {
     if (r.departed > 0) {
       this.deps.logger.debug({ ...room, series: r.departed, departed_after_ms: this.cfg.departed_after }, 'series of users who left the room are not exported');
     }
-    const seenAt = this.troubled.get(key);
-    if (seenAt !== undefined && seenAt <= startedAt) this.troubled.delete(key);
+    this.troubled.refreshed(key, startedAt);
     return { samples: r.samples };
   }
 
@@ -146,7 +146,7 @@ export class HuaweiRtcSource implements Source {
       );
     }
     const now = this.deps.clock.now();
-    for (const roomId of counted.rooms) this.troubled.set(tupleKey('room', appId, roomId), now);
+    for (const [roomId, events] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), events, now);
     return { samples: this.counters.get(appId)!.samples(), freshForMs: ev.interval };
   }
 

@@ -46,6 +46,7 @@ describe('huawei_rtc config: app quality, abnormal events, budgets', () => {
     assert.deepEqual(c.abnormal_events, { enabled: true, interval: 60_000, window: 900_000, page_size: 100, max_pages: 10 });
     assert.equal(c.realtime_budget, undefined, 'unset: the app-level APIs share budget');
     assert.equal(c.troubled_room_lead, 3_600_000);
+    assert.equal(c.troubled_room_min_events, 2);
     assert.equal(parse('  realtime_budget: {requests: 60}\n').realtime_budget?.requests, 60);
   });
 

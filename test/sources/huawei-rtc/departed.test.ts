@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
-import { huaweiSetup, signedGet, START } from '../../../src/sources/huawei-rtc/sim/drive.js';
+import { huaweiSetup, ROOMS_ONLY, signedGet, START } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 /** Seed 21: one room of four users opening at START − 1 min; one of them leaves about half an hour later. */
 const WORLD = { seed: 21, apps: 1, roomsPerApp: 1, maxUsers: 4, cycleMs: 60 * 60_000, openMs: 50 * 60_000, firstRoomOpensAt: START - 60_000 };
@@ -36,7 +36,7 @@ const newestOf = (page: string) => Number(/^huaweicloud_rtc_room_last_sample_tim
  * series and the others'.
  */
 async function watchLeave(departedAfter: string) {
-  const h = await huaweiSetup({ sim: { world: WORLD }, config: { departed_after: departedAfter, refresh_interval: '15s' } });
+  const h = await huaweiSetup({ sim: { world: WORLD }, config: { ...ROOMS_ONLY, departed_after: departedAfter, refresh_interval: '15s' } });
   try {
     const { leaver, stayers } = cast(h);
     await h.clock.advance(leaver.leftAt - 60_000 - h.clock.now());
@@ -57,7 +57,7 @@ async function watchLeave(departedAfter: string) {
 
 describe('huawei_rtc departed users', () => {
   it('the simulator stops a user’s data when they leave, and keeps the others’', async () => {
-    const h = await huaweiSetup({ sim: { world: WORLD } });
+    const h = await huaweiSetup({ sim: { world: WORLD }, config: ROOMS_ONLY });
     try {
       const { room, leaver, stayers } = cast(h);
       await h.clock.advance(leaver.leftAt + LAG + 3 * 60_000 - h.clock.now());
@@ -112,7 +112,7 @@ describe('huawei_rtc departed users', () => {
 
   it('a room whose data all lags (older than departed_after) keeps every user', async () => {
     // Data 5 minutes behind the clock, margin 2 minutes (the default): the room's newest point decides, not now.
-    const h = await huaweiSetup({ sim: { world: WORLD, dataLagMs: 5 * 60_000 } });
+    const h = await huaweiSetup({ sim: { world: WORLD, dataLagMs: 5 * 60_000 }, config: ROOMS_ONLY });
     try {
       const { stayers } = cast(h);
       await h.clock.advance(15 * 60_000);
@@ -129,7 +129,7 @@ describe('huawei_rtc departed users', () => {
     // Rooms listed in config: no room listing, so the injected answer goes to qos/details.
     const h = await huaweiSetup({
       sim: { world: WORLD },
-      config: (url) => ({ endpoint: url, apps: [{ app_id: 'app1', rooms: ['r1'] }], departed_after: '2m' }),
+      config: (url) => ({ ...ROOMS_ONLY, endpoint: url, apps: [{ app_id: 'app1', rooms: ['r1'] }], departed_after: '2m' }),
     });
     const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
     try {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HUAWEI_ERRORS } from '../../../src/sources/huawei-rtc/errors.js';
 import { classify } from '../../../src/upstream/classify.js';
-import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
+import { huaweiSetup, ROOMS_ONLY } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
 
@@ -48,7 +48,7 @@ describe('huawei_rtc errors', () => {
   });
 
   it('a 5xx keeps the last good data, logs code and request id, and backs off', async () => {
-    const h = await huaweiSetup({ sim: WORLD });
+    const h = await huaweiSetup({ sim: WORLD, config: ROOMS_ONLY });
     try {
       await h.clock.advance(30 * 60_000);
       const good = await h.scrape();
@@ -78,7 +78,7 @@ describe('huawei_rtc errors', () => {
   });
 
   it('a throttle answer (APIGW.0308) pauses the API queue and is counted', async () => {
-    const h = await huaweiSetup({ sim: WORLD, config: { budget: { throttle_pause_min: '45s', throttle_pause_max: '45s' } } });
+    const h = await huaweiSetup({ sim: WORLD, config: { ...ROOMS_ONLY, budget: { throttle_pause_min: '45s', throttle_pause_max: '45s' } } });
     try {
       await h.clock.advance(30 * 60_000);
       await h.scrape();
@@ -100,7 +100,7 @@ describe('huawei_rtc errors', () => {
   });
 
   it('a malformed or non-JSON body is an invalid_response, never trusted', async () => {
-    const h = await huaweiSetup({ sim: WORLD });
+    const h = await huaweiSetup({ sim: WORLD, config: ROOMS_ONLY });
     try {
       await h.clock.advance(30 * 60_000);
       await h.scrape();
@@ -116,7 +116,7 @@ describe('huawei_rtc errors', () => {
 
   it('drops and counts unusable points, exports the rest; an answer with nothing usable keeps the last good data with up 0', async () => {
     // No room listing during the test: each injected answer goes to qos/details.
-    const h = await huaweiSetup({ sim: WORLD, config: { discovery_interval: '1h' } });
+    const h = await huaweiSetup({ sim: WORLD, config: { ...ROOMS_ONLY, discovery_interval: '1h' } });
     const dropped = async (reason: string) =>
       (await h.exporter.metrics.pointsDropped.get()).values.find((v) => v.labels.reason === reason && v.labels.api === 'qos_details')?.value ?? 0;
     const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

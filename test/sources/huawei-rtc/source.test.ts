@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { queryWindow } from '../../../src/sources/huawei-rtc/client.js';
-import { huaweiSetup } from '../../../src/sources/huawei-rtc/sim/drive.js';
+import { huaweiSetup, ROOMS_ONLY } from '../../../src/sources/huawei-rtc/sim/drive.js';
 
 /** Value of one series on a page, or undefined. */
 function valueOf(page: string, name: string, labels: Record<string, string>): number | undefined {
@@ -77,7 +77,7 @@ describe('huawei_rtc source', () => {
   it('reads every page until a short one (3 or more pages)', async () => {
     const h = await huaweiSetup({
       sim: { world: { seed: 3, apps: 1, roomsPerApp: 1, maxUsers: 3, cycleMs: 86_400_000, openMs: 86_000_000 } },
-      config: { page_size: 10 },
+      config: { ...ROOMS_ONLY, page_size: 10 },
     });
     try {
       await h.clock.advance(30 * 60_000);

@@ -1,4 +1,5 @@
 // The huawei_rtc source against its simulator, both on one fake clock.
+import type { Shard } from '../../../shard.js';
 import { ManualClock } from '../../../sim/manual-clock.js';
 import { signRequest } from '../auth.js';
 import { huaweiRtc } from '../index.js';
@@ -7,6 +8,9 @@ import { quiet, sourceHarness } from '../../../sim/drive.js';
 
 export const START = Date.UTC(2026, 10, 22, 12, 0, 0);
 
+/** Config for tests about rooms alone: no app-level figures or event polls taking requests (and injected faults). */
+export const ROOMS_ONLY = { app_quality: { enabled: false }, abnormal_events: { enabled: false } } as const;
+
 export async function huaweiSetup(
   opts: {
     sim?: SimulatorOptions;
@@ -14,6 +18,7 @@ export async function huaweiSetup(
     config?: Record<string, unknown> | ((url: string) => Record<string, unknown>);
     core?: Record<string, unknown>;
     simClockSkewMs?: number;
+    shard?: Shard;
   } = {},
 ) {
   const clock = new ManualClock(START);
@@ -27,6 +32,7 @@ export async function huaweiSetup(
       definition: huaweiRtc,
       clock,
       core: opts.core ?? {},
+      ...(opts.shard ? { shard: opts.shard } : {}),
       config: {
         endpoint: upstream.url,
         project_id: sim.projectId,
