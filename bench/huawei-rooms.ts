@@ -38,7 +38,8 @@ async function measure(rooms: number, minutes: number, mode: 'before' | 'after')
       },
       rateLimitPerMinute: 30,
     },
-    config: mode === 'before' ? { discovery_interval: '2m', app_quality: { enabled: false }, abnormal_events: { enabled: false } } : { discovery_interval: '2m' },
+    config:
+      mode === 'before' ? { discovery_interval: '2m', app_quality: { enabled: false }, abnormal_events: { enabled: false } } : { discovery_interval: '2m' },
   });
   const start = h.clock.now();
   const troubleFrom = start + warmupMs;

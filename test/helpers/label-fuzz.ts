@@ -193,6 +193,9 @@ function config(): string {
       max_pages: 100,
       max_series: 10_000_000,
       budget: { requests: 1_000_000, concurrency: 50 },
+      // Hostile ids live in rooms and users: the app-wide APIs carry none as labels.
+      app_quality: { enabled: false },
+      abnormal_events: { enabled: false },
     },
     wangsu_cdn: {
       endpoint: WANGSU,

@@ -3,7 +3,7 @@
 // answers of the right shape with unusable data.
 import assert from 'node:assert/strict';
 import { faultServer, type FaultServer } from '../../src/sim/fault-server.js';
-import { huaweiSetup } from '../../src/sources/huawei-rtc/sim/drive.js';
+import { huaweiSetup, ROOMS_ONLY } from '../../src/sources/huawei-rtc/sim/drive.js';
 import { CORE, REQUEST_TIMEOUT, TRANSPORT_FAULTS, faultTable, type Env, type FaultCase } from './driver.js';
 
 const WORLD = { world: { seed: 5, apps: 1, roomsPerApp: 1, maxUsers: 2, cycleMs: 86_400_000, openMs: 86_000_000 } };
@@ -18,10 +18,12 @@ async function setup(config: Record<string, unknown> = {}): Promise<HuaweiEnv> {
   const h = await huaweiSetup({
     sim: WORLD,
     core: CORE,
-    // No room listing during a row: every request of a refresh is a qos/details one.
+    // No room listing during a row: every request of a refresh is a qos/details one. The
+    // app-level APIs go through the same transport and classification (tested in app-level.test).
     config: (url) => {
       fs.setTarget(url);
       return {
+        ...ROOMS_ONLY,
         endpoint: fs.url,
         discovery_interval: '1h',
         request_timeout: REQUEST_TIMEOUT,

@@ -57,7 +57,7 @@ describe('huawei_rtc abnormal events counter', () => {
     const after = ev(started + 1_000);
     const r = c.count([after, before], started - 15 * 60_000);
     assert.equal(r.counted, 1);
-    assert.deepEqual([...r.rooms], [["r1", 1]]);
+    assert.deepEqual([...r.rooms], [['r1', 1]]);
     assert.equal(total(c, 'video_freeze', 'video_uplink_jitter'), 1);
   });
 
@@ -80,7 +80,7 @@ describe('huawei_rtc abnormal events counter', () => {
     const c = new AbnormalEventCounter('app1', T0, (room) => room === 'mine');
     const r = c.count([ev(T0 + 1_000, { room_id: 'mine' }), ev(T0 + 1_000, { room_id: 'other' })], T0);
     assert.equal(r.counted, 1);
-    assert.deepEqual([...r.rooms], [["mine", 1]]);
+    assert.deepEqual([...r.rooms], [['mine', 1]]);
   });
 
   it('forgets events once the window has moved past them, and drops events with a bad time', () => {

@@ -60,7 +60,15 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
         assert.ok(Math.abs(shown - percent / 100) < 1e-12, `${sdk}: ${shown} vs ${percent} %`);
         assert.ok(shown >= 0 && shown <= 1);
       }
-      for (const family of ['join_success', 'join_within_5s', 'audio_freeze', 'video_uplink_excellent', 'audio_uplink_excellent', 'video_excellent', 'audio_excellent']) {
+      for (const family of [
+        'join_success',
+        'join_within_5s',
+        'audio_freeze',
+        'video_uplink_excellent',
+        'audio_uplink_excellent',
+        'video_excellent',
+        'audio_excellent',
+      ]) {
         assert.match(page, new RegExp(`^huaweicloud_rtc_app_${family}_ratio\\{app_id="${app}",sdk_type="native"\\} (0(\\.\\d+)?|1)$`, 'm'), family);
       }
       // 18 app figures every 3 minutes, one event poll a minute; rooms take the rest.
@@ -91,7 +99,10 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
       assert.ok(t.has('video_freeze/code_99'), 'an unknown factor code is kept');
       assert.deepEqual(counters(page, app), t);
       const polls = h.sim.requests.filter((r) => r.path.endsWith('/abnormal-events'));
-      assert.ok(polls.some((r) => r.query.offset === '7'), 'polls read a second page');
+      assert.ok(
+        polls.some((r) => r.query.offset === '7'),
+        'polls read a second page',
+      );
     } finally {
       await h.close();
     }
@@ -107,7 +118,9 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
       await h.runScrapes(6 * MINUTE);
       let page = await h.scrape();
       const app = h.sim.world.appIds()[0]!;
-      const dropped = (await h.exporter.metrics.pointsDropped.get()).values.find((v) => v.labels.api === 'abnormal_events' && v.labels.reason === 'past_max_pages')?.value;
+      const dropped = (await h.exporter.metrics.pointsDropped.get()).values.find(
+        (v) => v.labels.api === 'abnormal_events' && v.labels.reason === 'past_max_pages',
+      )?.value;
       assert.ok(dropped !== undefined && dropped > 0, `dropped ${dropped}`);
       const before = counters(page, app);
       assert.ok([...before.values()].reduce((a, b) => a + b, 0) > 0);
