@@ -2,9 +2,8 @@
 // measured with a real Prometheus. The exporter runs with its defaults against
 // both simulators on a fake clock (vendor lag included: Huawei's data lag,
 // Wangsu's 1–5 minute availability lag and fresh_delay), scraped every 30 s of
-// simulated time for two hours: a room where every user's jitter spikes (and
-// with it the app's abnormal events of that cause), joins that start failing
-// across the app, and a stream whose bandwidth spikes 50-fold. The scraped samples are written to a
+// simulated time for two hours: a room where every user's jitter spikes, and
+// a stream whose bandwidth spikes 50-fold. The scraped samples are written to a
 // TSDB with `promtool tsdb create-blocks-from openmetrics`, a real Prometheus
 // serves them, and the shipped alert expressions are evaluated through its
 // query API every 30 s (a rule group's default evaluation in kube-prometheus),
@@ -38,7 +37,6 @@ const EVAL_MS = 30_000;
 const RUN_MS = 110 * MIN;
 const JITTER_SPIKE_AT = 75 * MIN;
 const BANDWIDTH_SPIKE_AT = 80 * MIN;
-const JOIN_FAILURES_AT = 90 * MIN;
 /** Huawei's data lag in the simulator (the real API: up to 5 minutes). */
 const HUAWEI_LAG_MS = 90_000;
 const SPIKED_STREAM = 'live/main';
@@ -67,8 +65,7 @@ function worldOf(seed: number, t0: number) {
   return {
     seed,
     apps: 1,
-    // Enough rooms that the app has the users the app-level alerts ask for (50).
-    roomsPerApp: 16,
+    roomsPerApp: 2,
     maxUsers: 6,
     cycleMs: 24 * 60 * MIN,
     openMs: 23 * 60 * MIN,
@@ -76,18 +73,16 @@ function worldOf(seed: number, t0: number) {
     firstRoomOpensAt: t0 - 60 * MIN,
     // Every user of the first room turns bad at JITTER_SPIKE_AT, for good.
     spikes: { fromMs: t0 + JITTER_SPIKE_AT, everyMs: 0, forMs: 0, uids: ['10000', '10001', '10002', '10003', '10004', '10005'] },
-    // Half of all join attempts fail from JOIN_FAILURES_AT on.
-    joinFailures: { fromMs: t0 + JOIN_FAILURES_AT, everyMs: 0, forMs: 0, ratio: 0.5 },
   };
 }
 
-/** Scraped pages → OpenMetrics with timestamps: gauges, and counters as untyped series of the same name (rate() reads them alike). */
+/** Scraped pages → OpenMetrics with timestamps (gauges only: the alerts measured read gauges). */
 function toOpenMetrics(scrapes: Array<{ at: number; text: string }>): string {
   const families = new Map<string, Map<string, string[]>>();
   const gauges = new Set<string>();
   for (const { at, text } of scrapes) {
     for (const line of text.split('\n')) {
-      const type = /^# TYPE (\S+) (?:gauge|counter)$/.exec(line);
+      const type = /^# TYPE (\S+) gauge$/.exec(line);
       if (type) gauges.add(type[1]!);
       if (!line || line.startsWith('#')) continue;
       const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line)!;
@@ -102,7 +97,7 @@ function toOpenMetrics(scrapes: Array<{ at: number; text: string }>): string {
   }
   const out: string[] = [];
   for (const [name, series] of families) {
-    out.push(`# TYPE ${name} ${name.endsWith('_total') ? 'unknown' : 'gauge'}`);
+    out.push(`# TYPE ${name} gauge`);
     for (const samples of series.values()) out.push(...samples);
   }
   out.push('# EOF', '');
@@ -226,29 +221,6 @@ describe('alert latency at default settings, measured with a real Prometheus', (
       `LiveStreamBandwidthSpike fired ${latency / 1000} s after the spike started (goal ≤ ${goal / 1000} s: fresh_delay 5m + for ${r.for} + 2 min; the first spiked slice ends 1 min after the start)`,
     );
     assert.ok(latency <= goal, `${latency / 1000} s`);
-  });
-
-  it("RtcAbnormalEventSurge: pages for the jitter spike's root cause across the app", async () => {
-    const r = rule('RtcAbnormalEventSurge');
-    assert.equal(await firstFiring(r, t0 + 60 * MIN, t0 + JITTER_SPIKE_AT - EVAL_MS), undefined, 'fired before the spike');
-    const fired = await firstFiring(r, t0 + JITTER_SPIKE_AT, t0 + JOIN_FAILURES_AT);
-    assert.ok(fired, 'RtcAbnormalEventSurge never fired');
-    assert.deepEqual([fired.labels.type, fired.labels.factor], ['video_freeze', 'video_uplink_jitter']);
-    const latency = fired.atMs - (t0 + JITTER_SPIKE_AT);
-    console.log(`RtcAbnormalEventSurge fired ${latency / 1000} s after the spike started (Huawei lag ${HUAWEI_LAG_MS / 1000} s, events poll 1m, for ${r.for})`);
-    assert.ok(latency <= 15 * MIN, `${latency / 1000} s`);
-  });
-
-  it("RtcAppJoinSuccessLow: pages when half of the app's joins fail", async () => {
-    const r = rule('RtcAppJoinSuccessLow');
-    assert.equal(await firstFiring(r, t0 + 60 * MIN, t0 + JOIN_FAILURES_AT - EVAL_MS), undefined, 'fired before joins failed');
-    const fired = await firstFiring(r, t0 + JOIN_FAILURES_AT, t0 + RUN_MS);
-    assert.ok(fired, 'RtcAppJoinSuccessLow never fired');
-    const latency = fired.atMs - (t0 + JOIN_FAILURES_AT);
-    console.log(
-      `RtcAppJoinSuccessLow fired ${latency / 1000} s after joins began to fail (sdk_type=${fired.labels.sdk_type}; app figures every 3m, Huawei lag ${HUAWEI_LAG_MS / 1000} s, for ${r.for})`,
-    );
-    assert.ok(latency <= 12 * MIN, `${latency / 1000} s`);
   });
 
   it('no collapse alert fires for streams that stay live (late slices are not zeros)', async () => {
