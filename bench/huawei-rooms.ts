@@ -104,11 +104,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   console.log('huawei_rtc rooms vs budget (30 req/min shared, refresh_interval 60s, scrape every 15s, discovery every 2m):');
   console.log('trouble starts in 4 rooms every 20 min; time to fresh = until /metrics shows each a point from after it began');
-  for (const [rooms, minutes] of [
+  // BENCH_ROOMS=1000 runs one size only.
+  const only = process.env.BENCH_ROOMS ? Number(process.env.BENCH_ROOMS) : undefined;
+  const sizes: Array<[number, number]> = [
     [10, 70],
     [100, 80],
     [1000, 160],
-  ] as const) {
+  ];
+  for (const [rooms, minutes] of sizes.filter(([r]) => only === undefined || r === only)) {
     for (const mode of ['before', 'after'] as const) {
       const r = await measure(rooms, minutes, mode);
       const apis = Object.entries(r.perMinuteByApi)
@@ -117,7 +120,10 @@ async function main() {
         .join(', ');
       console.log(
         `${String(rooms).padStart(5)} rooms ${mode.padEnd(6)}: ${fmt(r.perMinute)} req/min (${apis}; 429s ${r.throttled}); ` +
-          `troubled room fresh after median ${fmt(median(r.toFresh))} / worst ${fmt(Math.max(...r.toFresh))} min (${r.toFresh.length} incidents); ` +
+          `troubled room fresh after median ${fmt(median(r.toFresh))} / worst ${fmt(Math.max(...r.toFresh))} min (${r.toFresh.length} incidents: ${r.toFresh
+            .sort((a, b) => a - b)
+            .map(fmt)
+            .join(' ')}); ` +
           `worst quiet room age ${fmt(r.worstQuietAgeMin)} min`,
       );
     }

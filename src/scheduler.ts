@@ -8,6 +8,13 @@ import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
 import { UpstreamError } from './upstream/api.js';
 
+/**
+ * A key never read waits as if read this long before it was listed: new keys go
+ * before all but hour-stale ones (a new room has no data at all), yet a stream of
+ * new keys cannot starve the old ones for longer than this.
+ */
+export const NEW_KEY_LEAD_MS = 3_600_000;
+
 interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
@@ -201,7 +208,7 @@ export class SourceRunner {
     const started = performance.now();
     st.inflight = (async () => {
       try {
-        const data = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? 0 });
+        const data = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? st.since - NEW_KEY_LEAD_MS });
         if (this.keys.get(key) !== st) return; // the key left the list meanwhile
         st.rendered = renderKey(data.samples);
         st.dataTimeMs = data.dataTimeMs ?? clock.now();

@@ -15,33 +15,65 @@ export interface Gate {
 }
 
 /**
- * At most `limit` takes in any window of `windowMs` (a true sliding window).
+ * At most `limit` takes in any window of `windowMs` (a true sliding window),
+ * paced once the window has filled.
+ *
  * Each take holds its place `marginMs` longer than the window: the vendor
  * counts arrivals, not our sends, and network latency varies, so without the
  * margin a request sent just after its slot frees can still land inside the
  * vendor's window as number limit + 1 (seen with the simulator: APIGW.0308).
+ *
+ * Pacing: a take also spends a token; tokens come back at `limit` per window
+ * but never outnumber the free places (or one, while there is none). After an idle spell the whole window
+ * may go at once (startup, periodic bursts); under a standing queue a full
+ * window would otherwise empty all at once, a window later, and refill in one
+ * burst again, so a call that turns urgent just after a burst would wait a
+ * whole window. Paced, the places come back one every windowMs / limit.
  */
 export class SlidingWindow implements Gate {
   private readonly takes: number[] = [];
   private readonly holdMs: number;
+  /** Tokens per ms. */
+  private readonly rate: number;
+  private tokens = 0;
+  private tokensAt = Number.NEGATIVE_INFINITY;
   constructor(
     readonly limit: number,
     readonly windowMs: number,
     marginMs = 1_000,
   ) {
     this.holdMs = windowMs + marginMs;
+    this.rate = limit / this.holdMs;
   }
 
   waitMs(now: number): number {
-    while (this.takes.length > 0 && this.takes[0]! <= now - this.holdMs) this.takes.shift();
-    if (this.takes.length < this.limit) return 0;
-    return this.takes[this.takes.length - this.limit]! + this.holdMs - now;
+    this.advance(now);
+    if (this.takes.length >= this.limit) return this.takes[this.takes.length - this.limit]! + this.holdMs - now;
+    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.rate);
   }
   take(now: number): void {
+    this.advance(now);
+    this.tokens--;
     this.takes.push(now);
   }
   release(): void {}
   onRelease(): void {}
+
+  /** Frees the places whose hold ended, accruing tokens piece by piece: the cap changes at each freed place. */
+  private advance(now: number): void {
+    while (this.takes.length > 0 && this.takes[0]! + this.holdMs <= now) {
+      this.accrue(this.takes[0]! + this.holdMs);
+      this.takes.shift();
+    }
+    this.accrue(now);
+  }
+  private accrue(t: number): void {
+    if (t <= this.tokensAt) return;
+    // One token may wait for a place while the window is full, so a standing queue loses no place to pacing.
+    const cap = Math.max(1, this.limit - this.takes.length);
+    this.tokens = Math.min(cap, this.tokens + (t - this.tokensAt) * this.rate);
+    this.tokensAt = t;
+  }
 }
 
 /** At most `limit` requests in flight. */

@@ -47,8 +47,31 @@ describe('budget', () => {
     assert.ok(maxInWindow(sent, 60_000) <= 10, `rate limit exceeded: ${maxInWindow(sent, 60_000)} in 60 s`);
     assert.ok(maxInFlight <= 3, `concurrency cap exceeded: ${maxInFlight}`);
     // The budget is used, not starved: 10 per minute for 10 minutes.
-    assert.ok(sent.length >= 95, `only ${sent.length} requests sent in 10 minutes`);
+    assert.ok(sent.length >= 95, `only ${sent.length} requests sent in 10 minutes: ${sent.map((t) => t - sent[0]!).join(' ')}`);
     assert.ok(budget.waiting <= 100, 'queue holds more than one entry per key');
+  });
+
+  it('spends a full window at once after idling, then paces a standing queue: an urgent call waits one slot, not a window', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const budget = new Budget(clock, [new SlidingWindow(30, 60_000)]); // places held 61 s: one comes back every 2.03 s
+    const sent: number[] = [];
+    const routine = Array.from({ length: 200 }, (_, i) => budget.run(async () => void sent.push(clock.now() - t0), { priority: i }));
+    await clock.advance(0);
+    assert.equal(sent.length, 30, 'the first window goes at once');
+    await clock.advance(90_000);
+    const late = sent.filter((t) => t >= 61_000);
+    const gaps = late.slice(1).map((t, i) => t - late[i]!);
+    assert.ok(late.length >= 14 && Math.min(...gaps) >= 2_000, `after the first window, grants are paced: ${gaps.join(', ')}`);
+    assert.ok(maxInWindow(sent, 61_000) <= 30);
+    // A call that turns urgent now goes at the next paced slot.
+    let urgentAt = -1;
+    const urgent = budget.run(async () => void (urgentAt = clock.now() - t0), { priority: -1 });
+    const from = clock.now() - t0;
+    await clock.advance(3_000);
+    assert.ok(urgentAt >= 0 && urgentAt - from <= 2_100, `urgent call waited ${urgentAt - from} ms`);
+    await clock.advance(600_000);
+    await Promise.all([...routine, urgent]);
   });
 
   it('serves the lowest priority value first (stalest data first)', async () => {

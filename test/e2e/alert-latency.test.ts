@@ -1,23 +1,11 @@
 // How long after a problem starts the shipped alerts fire, at default settings,
-// measured with a real Prometheus. The exporter runs with its defaults against
-// both simulators on a fake clock (vendor lag included: Huawei's data lag,
-// Wangsu's 1–5 minute availability lag and fresh_delay), scraped every 30 s of
-// simulated time for two hours: a room where every user's jitter spikes, and
-// a stream whose bandwidth spikes 50-fold. The scraped samples are written to a
-// TSDB with `promtool tsdb create-blocks-from openmetrics`, a real Prometheus
-// serves them, and the shipped alert expressions are evaluated through its
-// query API every 30 s (a rule group's default evaluation in kube-prometheus),
-// applying `for:` exactly as the rule manager does: firing at the first
-// evaluation at least `for` after the expression started returning the series.
+// measured with a real Prometheus (see alert-eval.ts). The exporter runs with
+// its defaults against both simulators on a fake clock (vendor lag included:
+// Huawei's data lag, Wangsu's 1–5 minute availability lag and fresh_delay),
+// scraped every 30 s of simulated time for two hours: a room where every user's
+// jitter spikes, and a stream whose bandwidth spikes 50-fold.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { parse } from 'yaml';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
 import { runScrapes } from '../../src/sim/drive.js';
@@ -25,14 +13,11 @@ import { ManualClock } from '../../src/sim/manual-clock.js';
 import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { sources } from '../../src/sources/index.js';
 import { HuaweiRtcSimulator } from '../../src/sources/huawei-rtc/sim/simulator.js';
-import { parseDuration } from '../../src/schema.js';
 import { apiKeyAuth, startSim } from '../../src/sources/wangsu-cdn/sim/drive.js';
-import { startPrometheus, type RunningPrometheus } from './prometheus-server.js';
+import { EVAL_MS, evaluatorOver, forMs, shippedRule, type AlertEvaluator, type Rule } from './alert-eval.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MIN = 60_000;
 const SCRAPE_MS = 30_000;
-const EVAL_MS = 30_000;
 /** Simulated time: history for the baselines, then the problems. */
 const RUN_MS = 110 * MIN;
 const JITTER_SPIKE_AT = 75 * MIN;
@@ -40,15 +25,6 @@ const BANDWIDTH_SPIKE_AT = 80 * MIN;
 /** Huawei's data lag in the simulator (the real API: up to 5 minutes). */
 const HUAWEI_LAG_MS = 90_000;
 const SPIKED_STREAM = 'live/main';
-
-interface Rule {
-  alert: string;
-  expr: string;
-  for?: string;
-}
-const rules = (parse(readFileSync(join(root, 'helm/rtc-cdn-exporter/files/alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
-  (g) => g.rules,
-);
 
 /** A room of the first slot with at least 4 users, none leaving early: every seed's world differs. */
 function pickSeed(t0: number): { seed: number; roomId: string; users: number } {
@@ -76,74 +52,8 @@ function worldOf(seed: number, t0: number) {
   };
 }
 
-/** Scraped pages → OpenMetrics with timestamps (gauges only: the alerts measured read gauges). */
-function toOpenMetrics(scrapes: Array<{ at: number; text: string }>): string {
-  const families = new Map<string, Map<string, string[]>>();
-  const gauges = new Set<string>();
-  for (const { at, text } of scrapes) {
-    for (const line of text.split('\n')) {
-      const type = /^# TYPE (\S+) gauge$/.exec(line);
-      if (type) gauges.add(type[1]!);
-      if (!line || line.startsWith('#')) continue;
-      const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line)!;
-      if (!gauges.has(m[1]!)) continue;
-      let series = families.get(m[1]!);
-      if (!series) families.set(m[1]!, (series = new Map()));
-      const id = m[2] ?? '';
-      let samples = series.get(id);
-      if (!samples) series.set(id, (samples = []));
-      samples.push(`${m[1]}${id} ${m[3]} ${at / 1000}`);
-    }
-  }
-  const out: string[] = [];
-  for (const [name, series] of families) {
-    out.push(`# TYPE ${name} gauge`);
-    for (const samples of series.values()) out.push(...samples);
-  }
-  out.push('# EOF', '');
-  return out.join('\n');
-}
-
-let prometheus: RunningPrometheus | undefined;
-let dir = '';
-let promURL = '';
+let evaluator: AlertEvaluator | undefined;
 let t0 = 0;
-
-async function queryRange(expr: string, startMs: number, endMs: number): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
-  const q = new URLSearchParams({ query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: `${EVAL_MS / 1000}s` });
-  const res = await request(`${promURL}/api/v1/query_range?${q}`);
-  const body = (await res.body.json()) as {
-    status: string;
-    error?: string;
-    data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
-  };
-  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
-  return body.data.result;
-}
-
-/**
- * When the alert first fires between `fromMs` and `toMs`, evaluated every
- * EVAL_MS: a series becomes active at the first evaluation that returns it and
- * fires once it has been returned at every evaluation for `for`.
- */
-async function firstFiring(rule: Rule, fromMs: number, toMs: number): Promise<{ atMs: number; labels: Record<string, string> } | undefined> {
-  const forMs = rule.for ? parseDuration(rule.for.split(' ')[0]!)! : 0;
-  let first: { atMs: number; labels: Record<string, string> } | undefined;
-  for (const s of await queryRange(rule.expr, fromMs, toMs)) {
-    let activeAt: number | undefined;
-    let last = -Infinity;
-    for (const [ts] of s.values) {
-      const t = Math.round(ts * 1000);
-      if (activeAt === undefined || t - last > EVAL_MS) activeAt = t; // a gap resets the pending alert
-      last = t;
-      if (t - activeAt >= forMs) {
-        if (!first || t < first.atMs) first = { atMs: t, labels: s.metric };
-        break;
-      }
-    }
-  }
-  return first;
-}
 
 describe('alert latency at default settings, measured with a real Prometheus', () => {
   let full = { seed: 0, roomId: '', users: 0 };
@@ -180,20 +90,15 @@ describe('alert latency at default settings, measured with a real Prometheus', (
       await wangsu.close();
     }
 
-    dir = mkdtempSync(join(tmpdir(), 'alert-latency-'));
-    writeFileSync(join(dir, 'scrapes.om'), toOpenMetrics(scrapes));
-    const blocks = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'scrapes.om'), join(dir, 'data')], { encoding: 'utf8' });
-    assert.equal(blocks.status, 0, `promtool tsdb create-blocks-from: ${blocks.error ?? ''}${blocks.stdout}${blocks.stderr}`);
-    prometheus = await startPrometheus(dir, 'global: {evaluation_interval: 30s}\n', ['--storage.tsdb.retention.time=30d']);
-    promURL = prometheus.url;
+    evaluator = await evaluatorOver(scrapes);
   });
 
   after(async () => {
-    await prometheus?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await evaluator?.stop();
   });
 
-  const rule = (name: string) => rules.find((r) => r.alert === name)!;
+  const rule = shippedRule;
+  const firstFiring = (r: Rule, fromMs: number, toMs: number) => evaluator!.firstFiring(r, fromMs, toMs);
 
   it('RtcRoomJitterSpike: pages within Huawei data lag + for + 2 minutes of a room-wide jitter spike', async () => {
     const r = rule('RtcRoomJitterSpike');
@@ -202,7 +107,7 @@ describe('alert latency at default settings, measured with a real Prometheus', (
     assert.ok(fired, 'RtcRoomJitterSpike never fired');
     assert.equal(fired.labels.room_id, full.roomId);
     const latency = fired.atMs - (t0 + JITTER_SPIKE_AT);
-    const goal = HUAWEI_LAG_MS + parseDuration(r.for!.split(' ')[0]!)! + 2 * MIN;
+    const goal = HUAWEI_LAG_MS + forMs(r) + 2 * MIN;
     console.log(
       `RtcRoomJitterSpike fired ${latency / 1000} s after the spike started (room of ${full.users} users, media=${fired.labels.media}; goal ≤ ${goal / 1000} s: Huawei lag ${HUAWEI_LAG_MS / 1000} s + for ${r.for} + 2 min)`,
     );
@@ -216,7 +121,7 @@ describe('alert latency at default settings, measured with a real Prometheus', (
     assert.ok(fired, 'LiveStreamBandwidthSpike never fired');
     assert.equal(fired.labels.stream, SPIKED_STREAM);
     const latency = fired.atMs - (t0 + BANDWIDTH_SPIKE_AT);
-    const goal = 5 * MIN + parseDuration(r.for!.split(' ')[0]!)! + 2 * MIN;
+    const goal = 5 * MIN + forMs(r) + 2 * MIN;
     console.log(
       `LiveStreamBandwidthSpike fired ${latency / 1000} s after the spike started (goal ≤ ${goal / 1000} s: fresh_delay 5m + for ${r.for} + 2 min; the first spiked slice ends 1 min after the start)`,
     );

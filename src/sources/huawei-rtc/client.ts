@@ -79,6 +79,11 @@ export function queryWindow(nowMs: number, lookbackMs: number): { start: string;
   return { start: apiTime(start), end: apiTime(nowMs) };
 }
 
+/** Where queryWindow(nowMs, lookbackMs) starts, in ms. */
+export function windowStartMs(nowMs: number, lookbackMs: number): number {
+  return Date.parse(queryWindow(nowMs, lookbackMs).start);
+}
+
 function json<T>(schema: z.ZodType<T>) {
   return (res: UpstreamResponse): T => schema.parse(JSON.parse(res.body));
 }
@@ -115,7 +120,7 @@ export class HuaweiRtcClient {
       const page = await this.get(
         this.rooms,
         this.projectPath('rooms'),
-        { app: appId, state: 'RUNNING', limit: String(limit), offset: String(offset) },
+        () => ({ app: appId, state: 'RUNNING', limit: String(limit), offset: String(offset) }),
         roomsPage,
         ctx,
       );
@@ -125,16 +130,22 @@ export class HuaweiRtcClient {
     }
   }
 
-  /** Every qos/details entry of one room in the window, page by page until a short page. */
-  async qosDetails(app: HuaweiRtcConfig['apps'][number], roomId: string, ctx: RefreshContext): Promise<{ entries: QosEntry[]; truncated: boolean }> {
+  /**
+   * Every qos/details entry of one room in the window, page by page until a
+   * short page. `askedAt`: the end of the window, fixed when the first page is
+   * sent (not when the refresh began: with many rooms, a request waits minutes for the budget).
+   */
+  async qosDetails(
+    app: HuaweiRtcConfig['apps'][number],
+    roomId: string,
+    ctx: RefreshContext,
+  ): Promise<{ entries: QosEntry[]; truncated: boolean; askedAt: number }> {
     const { cfg } = this;
-    const window = queryWindow(this.deps.clock.now(), cfg.lookback);
+    const window = new SentWindow(this.deps.clock, cfg.lookback);
     const base: Record<string, string> = {
       app_id: app.app_id,
       room_id: roomId,
       mid: cfg.mids.join(','),
-      start_time: window.start,
-      end_time: window.end,
       time_type: cfg.time_type,
       limit: String(cfg.page_size),
     };
@@ -142,68 +153,89 @@ export class HuaweiRtcClient {
     if (cfg.direction) base.direction = cfg.direction;
     const entries: QosEntry[] = [];
     for (let pageNo = 0; pageNo < cfg.max_pages; pageNo++) {
-      const page = await this.get(this.qos, this.projectPath('client/qos/details'), { ...base, offset: String(pageNo * cfg.page_size) }, qosPage, ctx);
+      const query = () => ({ ...base, ...window.fix(), offset: String(pageNo * cfg.page_size) });
+      const page = await this.get(this.qos, this.projectPath('client/qos/details'), query, qosPage, ctx);
       const data = page.data ?? [];
       entries.push(...data);
-      if (data.length < cfg.page_size) return { entries, truncated: false };
+      if (data.length < cfg.page_size) return { entries, truncated: false, askedAt: window.endMs };
     }
-    return { entries, truncated: true };
+    return { entries, truncated: true, askedAt: window.endMs };
   }
 
-  /** The per-minute points of one app-level metric over [now − window, now]. */
+  /** The per-minute points of one app-level metric over [now − window, now], now being when the request is sent. */
   async realtimePoints(
     api: RealtimeApi,
     query: { app: string; metric: string; sdk_type?: string | undefined },
     windowMs: number,
     ctx: RefreshContext,
   ): Promise<RealtimePoint[]> {
-    const window = queryWindow(this.deps.clock.now(), windowMs);
-    const q: Record<string, string> = { app: query.app, metric: query.metric, start_time: window.start, end_time: window.end };
+    const window = new SentWindow(this.deps.clock, windowMs);
+    const q: Record<string, string> = { app: query.app, metric: query.metric };
     if (query.sdk_type) q.sdk_type = query.sdk_type;
-    const answer = await this.get(this.realtime[api], this.projectPath(`realtime/${api}`), q, realtimeAnswers[api], ctx);
+    const answer = await this.get(this.realtime[api], this.projectPath(`realtime/${api}`), () => ({ ...q, ...window.fix() }), realtimeAnswers[api], ctx);
     return (answer as Record<RealtimeApi, RealtimePoint[] | null | undefined>)[api] ?? [];
   }
 
-  /**
-   * The app's abnormal events in [now − window, now], every page up to maxPages.
-   * The window's end is fixed for all pages, so later events do not shift them.
-   */
+  /** Abnormal events of [now − window, now], every page of the one window fixed when the first page is sent. */
   async abnormalEvents(
     appId: string,
     o: { windowMs: number; pageSize: number; maxPages: number },
     ctx: RefreshContext,
-  ): Promise<{ events: AbnormalEvent[]; startMs: number; total: number; truncated: boolean }> {
-    const window = queryWindow(this.deps.clock.now(), o.windowMs);
-    const base = { app: appId, start_time: window.start, end_time: window.end, limit: String(o.pageSize) };
+  ): Promise<{ events: AbnormalEvent[]; total: number; truncated: boolean }> {
+    const window = new SentWindow(this.deps.clock, o.windowMs);
+    const base = { app: appId, limit: String(o.pageSize) };
     const events: AbnormalEvent[] = [];
     let total = 0;
     for (let pageNo = 0; pageNo < o.maxPages; pageNo++) {
       const offset = pageNo * o.pageSize;
-      const page = await this.get(this.events, '/v1/rtc/data/abnormal-events', { ...base, offset: String(offset) }, eventsPage, ctx);
+      const page = await this.get(this.events, '/v1/rtc/data/abnormal-events', () => ({ ...base, ...window.fix(), offset: String(offset) }), eventsPage, ctx);
       const list = page.events ?? [];
       events.push(...list);
       total = Math.max(total, page.total ?? 0, offset + list.length);
-      if (list.length < o.pageSize || (page.total !== undefined && offset + list.length >= page.total)) {
-        return { events, startMs: Date.parse(window.start), total, truncated: false };
-      }
+      if (list.length < o.pageSize || (page.total !== undefined && offset + list.length >= page.total)) return { events, total, truncated: false };
     }
-    return { events, startMs: Date.parse(window.start), total, truncated: true };
+    return { events, total, truncated: true };
   }
 
   private projectPath(path: string): string {
     return `/v1/${this.cfg.project_id}/rtc/${path}`;
   }
 
-  private async get<T>(api: UpstreamApi, path: string, query: Record<string, string>, schema: z.ZodType<T>, ctx: RefreshContext): Promise<T> {
-    const url = new URL(`${this.cfg.endpoint.replace(/\/$/, '')}${path}`);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  /** `query` is built when the budget sends the request (and again for a retry). */
+  private async get<T>(api: UpstreamApi, path: string, query: () => Record<string, string>, schema: z.ZodType<T>, ctx: RefreshContext): Promise<T> {
+    const base = `${this.cfg.endpoint.replace(/\/$/, '')}${path}`;
     const authorize = await this.credentials.authorizer(ctx);
-    const build = (): UpstreamRequest => ({ method: 'GET', url, headers: authorize({ method: 'GET', url, headers: {} }) });
+    const build = (): UpstreamRequest => {
+      const url = new URL(base);
+      for (const [k, v] of Object.entries(query())) url.searchParams.set(k, v);
+      return { method: 'GET', url, headers: authorize({ method: 'GET', url, headers: {} }) };
+    };
     try {
       return await api.call(build, json(schema), { signal: ctx.signal, priority: ctx.priority });
     } catch (err) {
       this.credentials.onFailure(err);
       throw err;
     }
+  }
+}
+
+/**
+ * A query window [now − lookback, now] whose `now` is the moment the first
+ * request using it is sent, then kept for the following pages.
+ */
+class SentWindow {
+  private window: { start: string; end: string } | undefined;
+  endMs = Number.NaN;
+  constructor(
+    private readonly clock: { now(): number },
+    private readonly lookbackMs: number,
+  ) {}
+
+  fix(): { start_time: string; end_time: string } {
+    if (!this.window) {
+      this.endMs = this.clock.now();
+      this.window = queryWindow(this.endMs, this.lookbackMs);
+    }
+    return { start_time: this.window.start, end_time: this.window.end };
   }
 }

@@ -58,8 +58,9 @@ const appQuality = z
 const abnormalEvents = z
   .strictObject({
     enabled: z.boolean().default(true),
-    interval: durationDefault('1m'),
-    /** Each poll reads [now − window, now]: an event that shows up later than this after it happened is never counted. */
+    /** Each poll reads the newest 5 minutes (at most the window); every window / 3 the whole window. */
+    interval: durationDefault('30s'),
+    /** Reads cover [now − window, now]: an event that shows up later than this after it happened is never counted. */
     window: durationDefault('15m').refine((ms) => ms >= 120_000 && ms <= DAY_MS, 'must be between 2m and 24h'),
     /** Events per page (the API allows 1–100). */
     page_size: z.number().int().min(1).max(100).default(100),
@@ -102,7 +103,7 @@ export const huaweiRtcConfig = z.strictObject({
    * them newer than its data, is refreshed as if its data were troubled_room_lead older:
    * troubled rooms go first, and a quiet room waits at most about this long for them.
    */
-  troubled_room_lead: durationDefault('1h'),
+  troubled_room_lead: durationDefault('2h'),
   troubled_room_min_events: z.number().int().min(1).default(2),
   /**
    * Huawei does not say whether the realtime and abnormal-events APIs count against the same

@@ -10,7 +10,7 @@ import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.j
 import { UpstreamError } from '../../upstream/api.js';
 import { AbnormalEventCounter } from './abnormal-events.js';
 import { appMetricKey, appSamples, buildAppMetrics, type AppMetric } from './app-metrics.js';
-import { HuaweiRtcClient } from './client.js';
+import { HuaweiRtcClient, windowStartMs } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { buildMidFamilies, type MidFamily } from './families.js';
 import { roomSamples } from './room-quality.js';
@@ -21,6 +21,8 @@ type App = HuaweiRtcConfig['apps'][number];
 const DAY = 86_400_000;
 /** App metrics and event polls are few and periodic: they never wait behind rooms. */
 const PERIODIC = Number.NEGATIVE_INFINITY;
+/** The frequent events read covers this much: Huawei's console lags up to 5 minutes. */
+const RECENT_EVENTS_MS = 5 * 60_000;
 
 export class HuaweiRtcSource implements Source {
   readonly keyListIntervalMs: number;
@@ -30,6 +32,8 @@ export class HuaweiRtcSource implements Source {
   private readonly apps: Map<string, App>;
   private readonly counters = new Map<string, AbnormalEventCounter>();
   private readonly troubled: TroubledRooms;
+  /** When each app's events were last read for the whole window. */
+  private readonly wholeWindowReadAt = new Map<string, number>();
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -93,12 +97,11 @@ export class HuaweiRtcSource implements Source {
   }
 
   private async refreshRoom(key: string, appId: string, roomId: string, ctx: RefreshContext): Promise<KeyData> {
-    const startedAt = this.deps.clock.now();
     const lead = this.cfg.troubled_room_lead;
     const base = typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority;
     // Read at each grant: events counted while this room waits in the queue move it up.
     const priority = () => (this.troubled.isTroubled(key, this.deps.clock.now()) ? base - lead : base);
-    const { entries, truncated } = await this.client.qosDetails(this.apps.get(appId)!, roomId, { signal: ctx.signal, priority });
+    const { entries, truncated, askedAt } = await this.client.qosDetails(this.apps.get(appId)!, roomId, { signal: ctx.signal, priority });
     if (truncated) {
       this.deps.logger.warn(
         { app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages },
@@ -111,7 +114,7 @@ export class HuaweiRtcSource implements Source {
     if (r.departed > 0) {
       this.deps.logger.debug({ ...room, series: r.departed, departed_after_ms: this.cfg.departed_after }, 'series of users who left the room are not exported');
     }
-    this.troubled.refreshed(key, startedAt);
+    this.troubled.refreshed(key, askedAt);
     return { samples: r.samples };
   }
 
@@ -128,14 +131,23 @@ export class HuaweiRtcSource implements Source {
     return { samples: r.samples, freshForMs: interval };
   }
 
+  /**
+   * Every interval the newest minutes (where trouble shows first, a page or
+   * two even in a busy app); every third of the window the whole window, for
+   * events that show up late. The counter remembers events for the whole window,
+   * so the overlapping reads count each event once.
+   */
   private async refreshEvents(appId: string, ctx: RefreshContext): Promise<KeyData> {
     const ev = this.cfg.abnormal_events;
+    const now = this.deps.clock.now();
+    const whole = now - (this.wholeWindowReadAt.get(appId) ?? -Infinity) >= ev.window / 3;
     const answer = await this.client.abnormalEvents(
       this.apps.get(appId)!.app_id,
-      { windowMs: ev.window, pageSize: ev.page_size, maxPages: ev.max_pages },
+      { windowMs: whole ? ev.window : Math.min(ev.window, RECENT_EVENTS_MS), pageSize: ev.page_size, maxPages: ev.max_pages },
       { signal: ctx.signal, priority: PERIODIC },
     );
-    const counted = this.counters.get(appId)!.count(answer.events, answer.startMs);
+    if (whole) this.wholeWindowReadAt.set(appId, now);
+    const counted = this.counters.get(appId)!.count(answer.events, windowStartMs(now, ev.window));
     for (const [reason, n] of counted.dropped) this.deps.dropPoints('abnormal_events', reason, n);
     if (answer.truncated) {
       const lost = answer.total - answer.events.length;
@@ -145,8 +157,8 @@ export class HuaweiRtcSource implements Source {
         'more abnormal events than max_pages; the rest are not counted',
       );
     }
-    const now = this.deps.clock.now();
-    for (const [roomId, events] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), events, now);
+    const countedAt = this.deps.clock.now();
+    for (const [roomId, events] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), events, countedAt);
     return { samples: this.counters.get(appId)!.samples(), freshForMs: ev.interval };
   }
 

@@ -10,7 +10,7 @@ export const TROUBLE_MEMORY_MS = 5 * 60_000;
 interface RoomTrouble {
   /** When each recent event was counted, oldest first. */
   counted: number[];
-  /** Start of the room's last successful refresh. */
+  /** When the room's last successful refresh asked for its data. */
   refreshedFrom: number;
 }
 
@@ -27,7 +27,7 @@ export class TroubledRooms {
     this.forgetOld(t, now);
   }
 
-  /** The room has minEvents recent events, and one of them was counted after its last refresh began. */
+  /** The room has minEvents recent events, and one of them was counted after its last refresh asked for data. */
   isTroubled(key: string, now: number): boolean {
     const t = this.rooms.get(key);
     if (!t) return false;
@@ -35,10 +35,10 @@ export class TroubledRooms {
     return t.counted.length >= this.minEvents && t.counted[t.counted.length - 1]! > t.refreshedFrom;
   }
 
-  /** A refresh that began at `startedAt` succeeded: events counted before it are in its data. */
-  refreshed(key: string, startedAt: number): void {
+  /** A refresh that asked for the room's data at `askedAt` succeeded: events counted before it are in its data. */
+  refreshed(key: string, askedAt: number): void {
     const t = this.rooms.get(key);
-    if (t) t.refreshedFrom = Math.max(t.refreshedFrom, startedAt);
+    if (t) t.refreshedFrom = Math.max(t.refreshedFrom, askedAt);
   }
 
   /** Forgets rooms that are no longer listed or have no recent events. */

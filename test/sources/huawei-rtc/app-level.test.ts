@@ -71,10 +71,10 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
       ]) {
         assert.match(page, new RegExp(`^huaweicloud_rtc_app_${family}_ratio\\{app_id="${app}",sdk_type="native"\\} (0(\\.\\d+)?|1)$`, 'm'), family);
       }
-      // 18 app figures every 3 minutes, one event poll a minute; rooms take the rest.
+      // 18 app figures every 3 minutes, an event poll every 30 s; rooms take the rest.
       const perMinute = (path: string) => h.sim.requests.filter((r) => r.path.includes(path)).length / 12;
       assert.ok(perMinute('/realtime/') <= 18 / 3 + 18 / 12, `realtime ${perMinute('/realtime/')} per minute`);
-      assert.ok(perMinute('/abnormal-events') <= 1 + 1 / 12, `events ${perMinute('/abnormal-events')} per minute`);
+      assert.ok(perMinute('/abnormal-events') <= 2 + 1 / 12, `events ${perMinute('/abnormal-events')} per minute`);
     } finally {
       await h.close();
     }
@@ -103,6 +103,13 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
         polls.some((r) => r.query.offset === '7'),
         'polls read a second page',
       );
+      // The frequent reads cover the newest 5 minutes; the whole 15-minute window is read again every 5 minutes.
+      const firstPages = polls.filter((r) => r.query.offset === '0');
+      const span = (r: (typeof polls)[number]) => (Date.parse(String(r.query.end_time)) - Date.parse(String(r.query.start_time))) / MINUTE;
+      const whole = firstPages.filter((r) => span(r) === 15).map((r) => r.at);
+      assert.equal(firstPages.filter((r) => span(r) === 5).length + whole.length, firstPages.length, 'every read is 5 or 15 minutes');
+      assert.ok(whole.length >= 7 && whole.length <= 9, `${whole.length} whole-window reads in 40 minutes`);
+      assert.ok(firstPages.length > 60, `${firstPages.length} reads in 40 minutes (a 1-minute poll gives 40)`);
     } finally {
       await h.close();
     }

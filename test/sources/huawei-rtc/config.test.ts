@@ -43,9 +43,9 @@ describe('huawei_rtc config: app quality, abnormal events, budgets', () => {
   it('turns app quality and abnormal events on by default, sharing the one budget', () => {
     const c = parse();
     assert.deepEqual(c.app_quality, { enabled: true, interval: 180_000, window: 600_000, sdk_types: ['native', 'webrtc'] });
-    assert.deepEqual(c.abnormal_events, { enabled: true, interval: 60_000, window: 900_000, page_size: 100, max_pages: 10 });
+    assert.deepEqual(c.abnormal_events, { enabled: true, interval: 30_000, window: 900_000, page_size: 100, max_pages: 10 });
     assert.equal(c.realtime_budget, undefined, 'unset: the app-level APIs share budget');
-    assert.equal(c.troubled_room_lead, 3_600_000);
+    assert.equal(c.troubled_room_lead, 7_200_000);
     assert.equal(c.troubled_room_min_events, 2);
     assert.equal(parse('  realtime_budget: {requests: 60}\n').realtime_budget?.requests, 60);
   });

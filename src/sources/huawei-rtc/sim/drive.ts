@@ -19,9 +19,11 @@ export async function huaweiSetup(
     core?: Record<string, unknown>;
     simClockSkewMs?: number;
     shard?: Shard;
+    /** Fake time at the start (default START). */
+    start?: number;
   } = {},
 ) {
-  const clock = new ManualClock(START);
+  const clock = new ManualClock(opts.start ?? START);
   const skew = opts.simClockSkewMs ?? 0;
   const simClock = skew === 0 ? clock : { now: () => clock.now() + skew, setTimeout: clock.setTimeout.bind(clock) };
   const sim = new HuaweiRtcSimulator({ clock: simClock, ...opts.sim });
