@@ -104,7 +104,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   console.log('huawei_rtc rooms vs budget (30 req/min shared, refresh_interval 60s, scrape every 15s, discovery every 2m):');
   console.log('trouble starts in 4 rooms every 20 min; time to fresh = until /metrics shows each a point from after it began');
-  // BENCH_ROOMS=1000 runs one size only.
+  // BENCH_ROOMS=1000 runs one size only, BENCH_MODE=after one mode.
   const only = process.env.BENCH_ROOMS ? Number(process.env.BENCH_ROOMS) : undefined;
   const sizes: Array<[number, number]> = [
     [10, 70],
@@ -112,7 +112,7 @@ async function main() {
     [1000, 160],
   ];
   for (const [rooms, minutes] of sizes.filter(([r]) => only === undefined || r === only)) {
-    for (const mode of ['before', 'after'] as const) {
+    for (const mode of (['before', 'after'] as const).filter((m) => !process.env.BENCH_MODE || process.env.BENCH_MODE === m)) {
       const r = await measure(rooms, minutes, mode);
       const apis = Object.entries(r.perMinuteByApi)
         .sort()

@@ -176,25 +176,31 @@ export class HuaweiRtcClient {
     return (answer as Record<RealtimeApi, RealtimePoint[] | null | undefined>)[api] ?? [];
   }
 
-  /** Abnormal events of [now − window, now], every page of the one window fixed when the first page is sent. */
+  /**
+   * Abnormal events of [now − window, now], every page of the one window fixed
+   * when the first page is sent. `onPage` sees each page as it arrives, so a
+   * troubled room can move up the queue before the last page is read.
+   */
   async abnormalEvents(
     appId: string,
     o: { windowMs: number; pageSize: number; maxPages: number },
     ctx: RefreshContext,
-  ): Promise<{ events: AbnormalEvent[]; total: number; truncated: boolean }> {
+    onPage: (events: readonly AbnormalEvent[]) => void,
+  ): Promise<{ total: number; read: number; truncated: boolean }> {
     const window = new SentWindow(this.deps.clock, o.windowMs);
     const base = { app: appId, limit: String(o.pageSize) };
-    const events: AbnormalEvent[] = [];
+    let read = 0;
     let total = 0;
     for (let pageNo = 0; pageNo < o.maxPages; pageNo++) {
       const offset = pageNo * o.pageSize;
       const page = await this.get(this.events, '/v1/rtc/data/abnormal-events', () => ({ ...base, ...window.fix(), offset: String(offset) }), eventsPage, ctx);
       const list = page.events ?? [];
-      events.push(...list);
+      onPage(list);
+      read += list.length;
       total = Math.max(total, page.total ?? 0, offset + list.length);
-      if (list.length < o.pageSize || (page.total !== undefined && offset + list.length >= page.total)) return { events, total, truncated: false };
+      if (list.length < o.pageSize || (page.total !== undefined && offset + list.length >= page.total)) return { total, read, truncated: false };
     }
-    return { events, total, truncated: true };
+    return { total, read, truncated: true };
   }
 
   private projectPath(path: string): string {

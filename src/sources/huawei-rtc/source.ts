@@ -2,9 +2,10 @@
 // - an app metric (app, metric, SDK type): one app-wide real-time figure, every app_quality.interval;
 // - an app's abnormal events: the exact-once counter, every abnormal_events.interval;
 // - a room: per-user quality from qos/details, one request (page) per room.
-// The first two are few and periodic and go to the head of the queue. Rooms
-// share the rest, oldest data first, except that a room whose abnormal events
-// repeat, newer than its data, goes first (worst rooms first).
+// The first two are few and periodic and go to the head of the queue (event
+// polls first: they find troubled rooms). Rooms share the rest, oldest data
+// first, except that a room whose abnormal events repeat, newer than its data,
+// goes first (worst rooms first).
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
 import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
@@ -19,8 +20,10 @@ import { TroubledRooms } from './troubled-rooms.js';
 type App = HuaweiRtcConfig['apps'][number];
 
 const DAY = 86_400_000;
-/** App metrics and event polls are few and periodic: they never wait behind rooms. */
-const PERIODIC = Number.NEGATIVE_INFINITY;
+/** Event polls go first: they find the troubled rooms. */
+const EVENT_POLLS = Number.NEGATIVE_INFINITY;
+/** App metrics are few and periodic: they wait for event polls, never for rooms. */
+const APP_METRICS = -Number.MAX_VALUE;
 /** The frequent events read covers this much: Huawei's console lags up to 5 minutes. */
 const RECENT_EVENTS_MS = 5 * 60_000;
 
@@ -34,6 +37,8 @@ export class HuaweiRtcSource implements Source {
   private readonly troubled: TroubledRooms;
   /** When each app's events were last read for the whole window. */
   private readonly wholeWindowReadAt = new Map<string, number>();
+  /** The app figures' keys, in the order of their slots. */
+  private appMetricKeys: string[] = [];
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -65,11 +70,12 @@ export class HuaweiRtcSource implements Source {
     // A set: room ids that differ only in a lone surrogate are one room on the page.
     // Querying by the well-formed id loses nothing: URL query strings already carry U+FFFD for them.
     const keys = new Set<string>();
+    const appMetricKeys: string[] = [];
     for (const [appId, app] of this.apps) {
       // App-wide figures are the same on every replica: one replica (by the app's hash) reads them.
       if (this.cfg.app_quality.enabled && this.deps.shard.owns(appId)) {
         for (const m of this.appMetrics.values()) {
-          for (const sdkType of m.perSdkType ? this.cfg.app_quality.sdk_types : [undefined]) keys.add(appMetricKey(appId, m.metric, sdkType));
+          for (const sdkType of m.perSdkType ? this.cfg.app_quality.sdk_types : [undefined]) appMetricKeys.push(appMetricKey(appId, m.metric, sdkType));
         }
       }
       // Every replica polls the events: each counts (and refreshes first) the rooms it owns.
@@ -81,7 +87,8 @@ export class HuaweiRtcSource implements Source {
       }
     }
     this.troubled.retain(keys, this.deps.clock.now());
-    return [...keys];
+    this.appMetricKeys = appMetricKeys;
+    return [...appMetricKeys, ...keys];
   }
 
   refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
@@ -123,12 +130,26 @@ export class HuaweiRtcSource implements Source {
     const { interval, window } = this.cfg.app_quality;
     const points = await this.client.realtimePoints(m.api, { app: this.apps.get(appId)!.app_id, metric, sdk_type: sdkType }, window, {
       signal: ctx.signal,
-      priority: PERIODIC,
+      priority: APP_METRICS,
     });
     const labels: Record<string, string> = sdkType ? { app_id: appId, sdk_type: sdkType } : { app_id: appId };
     const r = appSamples(m, labels, points);
     this.reportDropped(`realtime_${m.api}`, { app_id: appId, metric }, r.dropped, r.samples.length);
-    return { samples: r.samples, freshForMs: interval };
+    return { samples: r.samples, freshForMs: this.untilOwnSlot(appMetricKey(appId, metric, sdkType), interval) };
+  }
+
+  /**
+   * An app's figures are read each in its own slot of the interval, not all at
+   * once: 18 requests queued together would hold a troubled room behind them
+   * for half a minute. The wait until the key's slot, at least half an interval.
+   */
+  private untilOwnSlot(key: string, interval: number): number {
+    const keys = this.appMetricKeys;
+    const offset = (Math.max(0, keys.indexOf(key)) * interval) / Math.max(1, keys.length);
+    const now = this.deps.clock.now();
+    let next = Math.floor(now / interval) * interval + offset;
+    while (next < now + interval / 2) next += interval;
+    return next - now;
   }
 
   /**
@@ -141,25 +162,29 @@ export class HuaweiRtcSource implements Source {
     const ev = this.cfg.abnormal_events;
     const now = this.deps.clock.now();
     const whole = now - (this.wholeWindowReadAt.get(appId) ?? -Infinity) >= ev.window / 3;
+    const counter = this.counters.get(appId)!;
+    const forgetBefore = windowStartMs(now, ev.window);
     const answer = await this.client.abnormalEvents(
       this.apps.get(appId)!.app_id,
       { windowMs: whole ? ev.window : Math.min(ev.window, RECENT_EVENTS_MS), pageSize: ev.page_size, maxPages: ev.max_pages },
-      { signal: ctx.signal, priority: PERIODIC },
+      { signal: ctx.signal, priority: EVENT_POLLS },
+      (events) => {
+        const counted = counter.count(events, forgetBefore);
+        for (const [reason, n] of counted.dropped) this.deps.dropPoints('abnormal_events', reason, n);
+        const countedAt = this.deps.clock.now();
+        for (const [roomId, n] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), n, countedAt);
+      },
     );
     if (whole) this.wholeWindowReadAt.set(appId, now);
-    const counted = this.counters.get(appId)!.count(answer.events, windowStartMs(now, ev.window));
-    for (const [reason, n] of counted.dropped) this.deps.dropPoints('abnormal_events', reason, n);
     if (answer.truncated) {
-      const lost = answer.total - answer.events.length;
+      const lost = answer.total - answer.read;
       if (lost > 0) this.deps.dropPoints('abnormal_events', 'past_max_pages', lost);
       this.deps.logger.warn(
-        { app_id: appId, total: answer.total, read: answer.events.length, max_pages: ev.max_pages },
+        { app_id: appId, total: answer.total, read: answer.read, max_pages: ev.max_pages },
         'more abnormal events than max_pages; the rest are not counted',
       );
     }
-    const countedAt = this.deps.clock.now();
-    for (const [roomId, events] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), events, countedAt);
-    return { samples: this.counters.get(appId)!.samples(), freshForMs: ev.interval };
+    return { samples: counter.samples(), freshForMs: ev.interval };
   }
 
   /** Counts and logs unusable points; an answer with nothing usable fails the refresh, keeping the last good data. */
