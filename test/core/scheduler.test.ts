@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
+import { NEW_KEY_LEAD_MS } from '../../src/scheduler.js';
 import { UpstreamError } from '../../src/upstream/api.js';
 import { FakeSource, deferred, fakeRunner, sample } from '../helpers/fakes.js';
 import type { Sample } from '../../src/source.js';
@@ -162,6 +163,26 @@ describe('scheduler', () => {
     }
     assert.equal(refreshed.filter((k) => k === 'room').length, 6, 'every 60 s over 6 minutes');
     assert.equal(refreshed.filter((k) => k === 'app-summary').length, 2, 'every 3 minutes');
+  });
+
+  it('asks for a key never read as if read an hour before it was listed: new keys before those read in the last hour, not before older ones', async () => {
+    const priorities = new Map<string, number>();
+    const source = new FakeSource({
+      keys: ['old'],
+      refresher: async (key, ctx) => {
+        priorities.set(key, typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority);
+        return [sample({ key }, 1)];
+      },
+    });
+    const { clock, scheduler } = setup(source);
+    await scheduler.collect(1_000);
+    const oldReadAt = clock.now();
+    source.keys = ['old', 'new'];
+    await clock.advance(300_000); // the key list is read again: 'new' appears
+    await scheduler.collect(1_000);
+    const listedAt = clock.now();
+    assert.equal(priorities.get('old'), oldReadAt, 'a key read before waits by the age of its data');
+    assert.equal(priorities.get('new'), listedAt - NEW_KEY_LEAD_MS, 'a new key goes before keys read in the last hour');
   });
 
   it('reports the age of the oldest data it serves', async () => {
