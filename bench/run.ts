@@ -2,10 +2,11 @@
 // series, and what that costs in memory. Numbers only; nothing is asserted.
 import { request } from 'undici';
 import { parseConfig } from '../src/config.js';
-import { assembleSource, renderKey, type RenderedKey } from '../src/exposition.js';
 import { Exporter } from '../src/exporter.js';
 import { createLogger } from '../src/logger.js';
-import { defineSource, type FamilySpec, type Sample, type Source } from '../src/source.js';
+import { SourcePage } from '../src/page.js';
+import { LabelNames, SeriesWriter, type RenderedSeries } from '../src/series-writer.js';
+import { defineSource, type FamilySpec, type Source } from '../src/source.js';
 
 const KEYS = 1_000;
 const PER_KEY = 100; // 100 users × 1 family… spread over 4 families below
@@ -15,16 +16,13 @@ const FAMILIES: FamilySpec[] = ['audio_jitter_seconds', 'video_jitter_seconds', 
   type: 'gauge',
 }));
 
-function samplesFor(key: string, round: number): Sample[] {
-  const out: Sample[] = [];
-  for (let i = 0; i < PER_KEY; i++) {
-    out.push({
-      family: FAMILIES[i % FAMILIES.length]!,
-      labels: { app_id: 'app-1', room_id: key, uid: `user-${i >> 2}`, peerid: String(i % 7) },
-      value: Math.random() * 100 + round,
-    });
-  }
-  return out;
+const LABELS = new LabelNames('app_id', 'room_id', 'uid', 'peerid');
+
+function seriesFor(key: string, round: number): RenderedSeries {
+  const out = new SeriesWriter();
+  for (let i = 0; i < PER_KEY; i++)
+    out.add(FAMILIES[i % FAMILIES.length]!, LABELS.render('app-1', key, `user-${i >> 2}`, String(i % 7)), Math.random() * 100 + round);
+  return out.done();
 }
 
 function time<T>(label: string, fn: () => T): T {
@@ -39,19 +37,26 @@ async function main() {
   console.log(`series: ${KEYS * PER_KEY} (${KEYS} keys × ${PER_KEY})`);
 
   // 1. Rendering alone: what a full refresh of every key costs.
-  const rendered = new Map<string, RenderedKey>();
-  time('render all keys (renderKey)', () => {
-    for (const k of keys) rendered.set(k, renderKey(samplesFor(k, 0)));
+  const rendered = new Map<string, RenderedSeries>();
+  time('render all keys (SeriesWriter)', () => {
+    for (const k of keys) rendered.set(k, seriesFor(k, 0));
   });
-  const page = time('assemble page (assembleSource)', () => assembleSource(rendered, 1_000_000));
-  console.log(`page size: ${(page.text.length / 1e6).toFixed(1)} MB`);
-  time('re-render one key', () => renderKey(samplesFor('room-0001', 1)));
+  const page = new SourcePage(1_000_000);
+  const built = time('build the page (SourcePage, every block)', () => {
+    for (const [k, r] of rendered) page.set(k, r);
+    return page.buildNow();
+  });
+  console.log(`page size: ${(built.blocks.reduce((n, b) => n + b.length, 0) / 1e6).toFixed(1)} MB in ${built.blocks.length} blocks`);
+  time('re-render one key and rebuild its blocks', () => {
+    page.set('room-0001', seriesFor('room-0001', 1));
+    return page.buildNow();
+  });
 
   // 2. Serving: the exporter with a source of 100k series, scraped over loopback.
   const source: Source = {
     keyListIntervalMs: 3_600_000,
     listKeys: async () => keys,
-    refresh: async (key) => ({ samples: samplesFor(key, 0) }),
+    refresh: async (key) => ({ series: seriesFor(key, 0) }),
     describe: () => 'bench',
   };
   const definition = defineSource({

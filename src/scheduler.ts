@@ -1,9 +1,10 @@
 // Refresh scheduling and caching for one source: a single-flight refresh per
 // key with a freshness interval, the last good data kept through failures,
-// per-key back-off with jitter, and the rendered page rebuilt only on change.
+// per-key back-off with jitter, and the page's blocks rebuilt only where a key changed.
 import type { Logger } from 'pino';
 import { sleep, type Clock } from './clock.js';
-import { assembleSource, CachedPage, renderKey, type RenderedKey } from './exposition.js';
+import { CachedPage } from './exposition.js';
+import { SourcePage, type SourcePageBuild } from './page.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
 import { UpstreamError } from './upstream/api.js';
@@ -69,7 +70,7 @@ interface Refreshable {
 }
 
 interface KeyState extends Refreshable {
-  rendered: RenderedKey | undefined;
+  hasData: boolean;
   /** When the data rendered ends (KeyData.dataTimeMs, or the refresh). */
   dataTimeMs: number | undefined;
   /** KeyData.freshForMs of the last success, if the key has its own pace. */
@@ -82,8 +83,7 @@ const fresh = (): Refreshable => ({ lastSuccess: undefined, lastAttemptFailed: f
 export class SourceRunner {
   private readonly keys = new Map<string, KeyState>();
   private readonly keyList: Refreshable = fresh();
-  private text = '';
-  private dirty = true;
+  private readonly page: SourcePage;
   private firstListingDone = false;
   private relistWanted = false;
   private listingRound: Promise<void> | undefined;
@@ -97,6 +97,7 @@ export class SourceRunner {
   ) {
     deps.metrics.seriesDropped.inc({ source: settings.name }, 0);
     deps.metrics.seriesDuplicate.inc({ source: settings.name }, 0);
+    this.page = new SourcePage(settings.maxSeries);
     this.source = createSource(() => this.relistKeys());
   }
 
@@ -122,21 +123,33 @@ export class SourceRunner {
     return Promise.all(pending).then(() => undefined);
   }
 
-  /** The source's exposition text, rebuilt only when some key changed. */
-  exposition(): { text: string; changed: boolean } {
-    if (!this.dirty) return { text: this.text, changed: false };
-    const rendered = new Map<string, RenderedKey>();
-    for (const [key, st] of this.keys) if (st.rendered) rendered.set(key, st.rendered);
+  /** Some key changed since the page was last built. */
+  get changed(): boolean {
+    return this.page.changed;
+  }
+
+  /** Rebuilds the page's changed blocks, yielding to the event loop between slices. */
+  async build(): Promise<SourcePageBuild> {
+    return this.report(await this.page.build());
+  }
+
+  /** The same, at once. */
+  buildNow(): SourcePageBuild {
+    return this.report(this.page.buildNow());
+  }
+
+  private reported: SourcePageBuild | undefined;
+
+  private report(build: SourcePageBuild): SourcePageBuild {
+    if (build === this.reported) return build;
+    this.reported = build;
     const { name, maxSeries } = this.settings;
-    const page = assembleSource(rendered, maxSeries);
-    this.deps.metrics.series.set({ source: name }, page.series);
-    if (page.dropped > 0) {
-      this.deps.metrics.seriesDropped.inc({ source: name }, page.dropped);
-      this.deps.logger.warn({ dropped: page.dropped, max_series: maxSeries }, 'series over max_series dropped');
+    this.deps.metrics.series.set({ source: name }, build.series);
+    if (build.dropped > 0) {
+      this.deps.metrics.seriesDropped.inc({ source: name }, build.dropped);
+      this.deps.logger.warn({ dropped: build.dropped, max_series: maxSeries }, 'series over max_series dropped');
     }
-    this.text = page.text;
-    this.dirty = false;
-    return { text: this.text, changed: true };
+    return build;
   }
 
   status(): SourceStatus {
@@ -146,7 +159,7 @@ export class SourceRunner {
     let oldest = now;
     for (const st of this.keys.values()) {
       if (st.lastAttemptFailed) failing++;
-      if (st.rendered) withData++;
+      if (st.hasData) withData++;
       oldest = Math.min(oldest, st.dataTimeMs ?? st.since);
     }
     const listed = this.keyList.lastSuccess !== undefined && !this.keyList.lastAttemptFailed;
@@ -188,11 +201,11 @@ export class SourceRunner {
         for (const key of this.keys.keys()) {
           if (!listed.has(key)) {
             this.keys.delete(key);
-            this.dirty = true;
+            this.page.set(key, undefined);
           }
         }
         for (const key of listed)
-          if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), rendered: undefined, dataTimeMs: undefined, freshForMs: undefined, since: now });
+          if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), hasData: false, dataTimeMs: undefined, freshForMs: undefined, since: now });
         this.succeeded(this.keyList);
       } catch (err) {
         this.failed(this.keyList, err, 'key list');
@@ -210,14 +223,15 @@ export class SourceRunner {
       try {
         const data = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? st.since - NEW_KEY_LEAD_MS });
         if (this.keys.get(key) !== st) return; // the key left the list meanwhile
-        st.rendered = renderKey(data.samples);
+        this.page.set(key, data.series);
+        st.hasData = true;
         st.dataTimeMs = data.dataTimeMs ?? clock.now();
         st.freshForMs = data.freshForMs;
-        if (st.rendered.duplicates > 0) {
-          metrics.seriesDuplicate.inc({ source: this.settings.name }, st.rendered.duplicates);
-          this.deps.logger.warn({ source: this.settings.name, key, duplicates: st.rendered.duplicates }, 'samples repeating a series of their key dropped');
+        const { duplicates } = data.series;
+        if (duplicates > 0) {
+          metrics.seriesDuplicate.inc({ source: this.settings.name }, duplicates);
+          this.deps.logger.warn({ source: this.settings.name, key, duplicates }, 'samples repeating a series of their key dropped');
         }
-        this.dirty = true;
         this.succeeded(st);
         metrics.lastRefreshSuccess.set({ source: this.settings.name }, clock.now() / 1000);
       } catch (err) {
@@ -271,13 +285,14 @@ export class SourceRunner {
 
 /** All sources: kicks refreshes for a scrape and waits for them only until the scrape's deadline. */
 export class Scheduler {
-  private page = new CachedPage('');
+  private page = new CachedPage();
+  private building: Promise<void> | undefined;
   constructor(
     readonly runners: readonly SourceRunner[],
     private readonly clock: Clock,
   ) {}
 
-  /** Refreshes what is stale, waiting at most `waitMs`, then returns the upstream exposition text. */
+  /** Refreshes what is stale, waiting at most `waitMs`, then returns the page with what is there by then. */
   async collect(waitMs: number, signal?: AbortSignal): Promise<CachedPage> {
     const refreshed = Promise.all(this.runners.map((r) => r.kick()));
     if (waitMs > 0) {
@@ -288,18 +303,30 @@ export class Scheduler {
       deadline.abort();
       signal?.removeEventListener('abort', stop);
     }
-    return this.exposition();
+    return this.built();
   }
 
-  /** Concatenated source texts; a new page (and gzip) only when some source changed. */
+  /** The page with every change so far, its blocks rebuilt in slices (one build at a time; a scrape joins the one running). */
+  async built(): Promise<CachedPage> {
+    if (this.building) await this.building;
+    if (this.runners.some((r) => r.changed)) {
+      this.building ??= this.build().finally(() => (this.building = undefined));
+      await this.building;
+    }
+    return this.page;
+  }
+
+  private async build(): Promise<void> {
+    const blocks = [];
+    for (const r of this.runners) blocks.push(...(await r.build()).blocks);
+    this.page = new CachedPage(blocks);
+    // Prometheus asks for gzip: compress the new blocks now, off the main thread, not in the next scrape.
+    this.page.prepare().catch(() => undefined);
+  }
+
+  /** The page with every change so far, built at once (tests). */
   exposition(): CachedPage {
-    let changed = false;
-    const parts = this.runners.map((r) => {
-      const e = r.exposition();
-      changed ||= e.changed;
-      return e.text;
-    });
-    if (changed) this.page = new CachedPage(parts.join(''));
+    if (this.runners.some((r) => r.changed) || this.building) this.page = new CachedPage(this.runners.flatMap((r) => r.buildNow().blocks));
     return this.page;
   }
 

@@ -8,11 +8,10 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { sourceCommon, type SourceCommon } from './schema.js';
 import type { SecretSink } from './secrets.js';
+import type { RenderedSeries } from './series-writer.js';
 import type { Shard } from './shard.js';
 import type { Account, AccountLimits } from './upstream/account.js';
 import type { Priority } from './upstream/budget.js';
-
-type Labels = Readonly<Record<string, string>>;
 
 export interface FamilySpec {
   /** Full metric name, base units in the name, `_total` only on counters. */
@@ -22,15 +21,10 @@ export interface FamilySpec {
   readonly type: 'gauge' | 'counter';
 }
 
-export interface Sample {
-  readonly family: FamilySpec;
-  readonly labels: Labels;
-  readonly value: number;
-}
-
 /** What one key refresh returns. */
 export interface KeyData {
-  readonly samples: readonly Sample[];
+  /** The key's series, written with a SeriesWriter (src/series-writer.ts). */
+  readonly series: RenderedSeries;
   /**
    * When the newest data served ends, if the API lags (Wangsu's slices end
    * minutes ago): the source's data age counts from here. Default: the refresh.
@@ -61,7 +55,7 @@ export interface Source {
   readonly keyListIntervalMs: number;
   /** The units of refresh: one room, one batch of domains. A key that disappears loses its series. */
   listKeys(ctx: RefreshContext): Promise<string[]>;
-  /** The current samples of one key; throw (ideally an UpstreamError) to keep the last good data. */
+  /** The current series of one key; throw (ideally an UpstreamError) to keep the last good data. */
   refresh(key: string, ctx: RefreshContext): Promise<KeyData>;
   /** One line about the source for the landing page (no secrets). */
   describe(): string;

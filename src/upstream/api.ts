@@ -17,12 +17,36 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** The body as received; large answers are read from here (src/upstream/json-reader.ts). */
+  readonly bytes: Buffer;
+  /** The body as text, decoded on first use. */
+  readonly body: string;
   /** The vendor's request id, for support tickets and logs. */
-  requestId: string | undefined;
+  readonly requestId: string | undefined;
 }
+
+class Answer implements UpstreamResponse {
+  private text: string | undefined;
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly bytes: Buffer,
+    readonly requestId: string | undefined,
+  ) {}
+
+  get body(): string {
+    return (this.text ??= this.bytes.toString('utf8'));
+  }
+}
+
+/**
+ * A success answer larger than this is data: its body is not parsed a second
+ * time for a vendor error code (error answers are a few hundred bytes). Should
+ * it not read as data, it is classified then.
+ */
+const SUCCESS_DATA_BYTES = 64 * 1024;
 
 export type Failure = Exclude<Outcome, 'success'>;
 
@@ -91,7 +115,7 @@ export class UpstreamApi {
    * Sends the request built by `build` (called when the budget grants it, so
    * signatures are fresh) and returns `parse` of the answer.
    */
-  async call<T>(build: () => UpstreamRequest, parse: (res: UpstreamResponse) => T, opts: CallOptions): Promise<T> {
+  async call<T>(build: () => UpstreamRequest, parse: (res: UpstreamResponse) => T | Promise<T>, opts: CallOptions): Promise<T> {
     const labels = { source: this.opts.source, api: this.opts.api };
     return this.opts.budget.run(
       async () => {
@@ -99,12 +123,15 @@ export class UpstreamApi {
         let outcome: Outcome = 'success';
         try {
           const res = await this.send(build(), opts.signal);
-          const failure = classify(res, this.opts.vendor, this.deps.mask);
+          const data = res.status >= 200 && res.status < 300 && res.bytes.length > SUCCESS_DATA_BYTES;
+          const failure = data ? undefined : classify(res, this.opts.vendor, this.deps.mask);
           if (failure) throw failure;
           try {
-            return parse(res);
+            return await parse(res);
           } catch (err) {
             if (err instanceof UpstreamError) throw err;
+            const late = data ? classify(res, this.opts.vendor, this.deps.mask) : undefined;
+            if (late) throw late;
             throw new UpstreamError({
               outcome: 'invalid_response',
               // A parse error can quote the body, and a body can echo a credential.
@@ -157,7 +184,7 @@ export class UpstreamApi {
       const body = await readCapped(res.body, this.opts.maxBodyBytes ?? 64 * 1024 * 1024);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      return { status: res.statusCode, headers, body, requestId: headers[this.opts.vendor.requestIdHeader.toLowerCase()] };
+      return new Answer(res.statusCode, headers, body, headers[this.opts.vendor.requestIdHeader.toLowerCase()]);
     } catch (err) {
       // undici rejects with the abort reason or with its own AbortError: the controller says which.
       if (controller.signal.aborted && controller.signal.reason instanceof UpstreamError) throw controller.signal.reason;
@@ -178,7 +205,7 @@ function describeParseError(err: unknown): string {
   return (err as Error).message.replace(/\s+/g, ' ');
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, max: number): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -189,7 +216,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): 
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 function toUpstreamError(err: unknown, signal: AbortSignal, mask: Mask): UpstreamError {

@@ -50,7 +50,7 @@ export type Mask = (text: string) => string;
  * for a log line. Vendor text is masked before it is clipped: a gateway that
  * echoes request headers must not leak half a credential cut at the limit.
  */
-export function classify(res: UpstreamResponse, vendor: VendorErrors, mask: Mask = (t) => t): UpstreamError | undefined {
+export function classify(res: Omit<UpstreamResponse, 'bytes'>, vendor: VendorErrors, mask: Mask = (t) => t): UpstreamError | undefined {
   const ok = res.status >= 200 && res.status < 300;
   const throttledStatus = res.status === 429 || (vendor.throttleStatuses ?? []).includes(res.status);
   const authStatus = res.status === 401 || res.status === 403 || (vendor.authStatuses ?? []).includes(res.status);
@@ -93,7 +93,7 @@ function parseJson(text: string): Parsed {
 }
 
 /** What a body that is not JSON looks like, for the message. */
-function describeBody(res: UpstreamResponse, jsonError: string | undefined): string {
+function describeBody(res: Omit<UpstreamResponse, 'bytes'>, jsonError: string | undefined): string {
   const type = res.headers['content-type']?.split(';')[0]?.trim() || 'no content type';
   if (/html/i.test(type) || /^\s*<(!doctype|html)/i.test(res.body)) return 'an HTML page (a proxy or gateway?), not JSON';
   if (/xml/i.test(type) || /^\s*<\?xml/.test(res.body)) return 'XML, not JSON';

@@ -18,13 +18,13 @@ const VENDOR: VendorErrors = {
   },
 };
 
-const res = (status: number, body: string, type = 'application/json'): UpstreamResponse => ({
+const res = (status: number, body: string, type = 'application/json'): Omit<UpstreamResponse, 'bytes'> => ({
   status,
   headers: { 'content-type': type },
   body,
   requestId: 'rid',
 });
-const outcome = (r: UpstreamResponse) => classify(r, VENDOR)?.outcome ?? 'success';
+const outcome = (r: Omit<UpstreamResponse, 'bytes'>) => classify(r, VENDOR)?.outcome ?? 'success';
 
 describe('response classifier', () => {
   it('walks the status ladder, with the vendor statuses and code table on top', () => {

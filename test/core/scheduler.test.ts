@@ -4,7 +4,7 @@ import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
 import { NEW_KEY_LEAD_MS } from '../../src/scheduler.js';
 import { UpstreamError } from '../../src/upstream/api.js';
 import { FakeSource, deferred, fakeRunner, sample } from '../helpers/fakes.js';
-import type { Sample } from '../../src/source.js';
+import type { Sample } from '../../src/series-writer.js';
 
 function setup(source: FakeSource, clock = new ManualClock()) {
   return { clock, ...fakeRunner(source, clock) };

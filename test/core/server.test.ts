@@ -8,7 +8,7 @@ import { request as undiciRequest } from 'undici';
 import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
 import { scrapeWaitMs } from '../../src/server.js';
 import { FakeSource, deferred, fakeExporter, sample } from '../helpers/fakes.js';
-import type { Sample } from '../../src/source.js';
+import type { Sample } from '../../src/series-writer.js';
 
 describe('http server', () => {
   it('serves upstream series then self-metrics with the exposition content type', async () => {

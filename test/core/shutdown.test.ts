@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { FakeSource, fakeExporter, sample } from '../helpers/fakes.js';
-import type { Sample } from '../../src/source.js';
+import type { Sample } from '../../src/series-writer.js';
 
 describe('graceful shutdown', () => {
   it('lets an in-flight scrape finish with the last good data, aborts the upstream call, refuses new connections', async () => {

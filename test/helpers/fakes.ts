@@ -5,7 +5,8 @@ import { Exporter } from '../../src/exporter.js';
 import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { Scheduler, SourceRunner } from '../../src/scheduler.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
-import { defineSource, type FamilySpec, type KeyData, type RefreshContext, type Sample, type Source, type SourceDefinition } from '../../src/source.js';
+import { renderSamples, type Sample } from '../../src/series-writer.js';
+import { defineSource, type FamilySpec, type KeyData, type RefreshContext, type Source, type SourceDefinition } from '../../src/source.js';
 
 export const GAUGE: FamilySpec = { name: 'test_value', help: 'A test gauge.', type: 'gauge' };
 
@@ -39,7 +40,7 @@ export class FakeSource implements Source {
   async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     this.refreshes++;
     const freshForMs = this.freshForMs[key];
-    return { samples: await this.refresher(key, ctx), ...(freshForMs === undefined ? {} : { freshForMs }) };
+    return { series: renderSamples(await this.refresher(key, ctx)), ...(freshForMs === undefined ? {} : { freshForMs }) };
   }
 
   describe(): string {

@@ -2,7 +2,8 @@
 // as an exact-once counter per (type, factor). Events carry no id: an event is
 // its whole content, remembered until no later query window can return it.
 import { tupleKey, wellFormed } from '../../labels.js';
-import type { FamilySpec, Sample } from '../../source.js';
+import type { Sample } from '../../series-writer.js';
+import type { FamilySpec } from '../../source.js';
 import { PREFIX } from './families.js';
 
 export const ABNORMAL_EVENTS: FamilySpec = {

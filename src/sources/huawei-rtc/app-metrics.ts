@@ -2,7 +2,8 @@
 // realtime/quality, realtime/network and realtime/scale to Prometheus families
 // in base units, and the conversion of one answer into samples.
 import { tupleKey } from '../../labels.js';
-import type { FamilySpec, Sample } from '../../source.js';
+import type { Sample } from '../../series-writer.js';
+import type { FamilySpec } from '../../source.js';
 import { convert, PREFIX, UPSTREAM_UNITS, type UpstreamUnit } from './families.js';
 
 /** The three realtime APIs, by the path segment after /rtc/realtime/ (also the answer's array key). */

@@ -9,24 +9,10 @@ import type { RealtimeApi, RealtimePoint } from './app-metrics.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { Credentials } from './credentials.js';
 import { HUAWEI_ERRORS } from './errors.js';
+import type { MidFamily } from './families.js';
+import { readQosPage, type QosLatest } from './qos-page.js';
 
 const id = z.union([z.string(), z.number()]).transform(String);
-
-const qosPage = z.looseObject({
-  room_id: id.optional(),
-  data: z
-    .array(
-      z.looseObject({
-        uid: id,
-        peerid: id,
-        mid: z.string(),
-        data: z.array(z.looseObject({ time: z.string(), value: z.number().nullable() })).nullish(),
-      }),
-    )
-    // `null` is not an empty room (that is []): an answer without its data is unusable.
-    .optional(),
-});
-export type QosEntry = NonNullable<z.output<typeof qosPage>['data']>[number];
 
 const roomsPage = z.looseObject({
   total: z.number().optional(),
@@ -121,7 +107,7 @@ export class HuaweiRtcClient {
         this.rooms,
         this.projectPath('rooms'),
         () => ({ app: appId, state: 'RUNNING', limit: String(limit), offset: String(offset) }),
-        roomsPage,
+        json(roomsPage),
         ctx,
       );
       const list = page.room_info_list ?? [];
@@ -138,8 +124,9 @@ export class HuaweiRtcClient {
   async qosDetails(
     app: HuaweiRtcConfig['apps'][number],
     roomId: string,
+    families: ReadonlyMap<string, MidFamily>,
     ctx: RefreshContext,
-  ): Promise<{ entries: QosEntry[]; truncated: boolean; askedAt: number }> {
+  ): Promise<{ entries: QosLatest[]; dropped: Map<string, number>; usable: number; truncated: boolean; askedAt: number }> {
     const { cfg } = this;
     const window = new SentWindow(this.deps.clock, cfg.lookback);
     const base: Record<string, string> = {
@@ -151,15 +138,18 @@ export class HuaweiRtcClient {
     };
     for (const key of ['user_id', 'peer_id', 'stream_id', 'domain'] as const) if (app[key]) base[key] = app[key];
     if (cfg.direction) base.direction = cfg.direction;
-    const entries: QosEntry[] = [];
+    const entries: QosLatest[] = [];
+    const dropped = new Map<string, number>();
+    let usable = 0;
     for (let pageNo = 0; pageNo < cfg.max_pages; pageNo++) {
       const query = () => ({ ...base, ...window.fix(), offset: String(pageNo * cfg.page_size) });
-      const page = await this.get(this.qos, this.projectPath('client/qos/details'), query, qosPage, ctx);
-      const data = page.data ?? [];
-      entries.push(...data);
-      if (data.length < cfg.page_size) return { entries, truncated: false, askedAt: window.endMs };
+      const page = await this.get(this.qos, this.projectPath('client/qos/details'), query, (res) => readQosPage(res.bytes, families), ctx);
+      for (const e of page.entries) entries.push(e);
+      for (const [reason, n] of page.dropped) dropped.set(reason, (dropped.get(reason) ?? 0) + n);
+      usable += page.usable;
+      if (page.entries.length < cfg.page_size) return { entries, dropped, usable, truncated: false, askedAt: window.endMs };
     }
-    return { entries, truncated: true, askedAt: window.endMs };
+    return { entries, dropped, usable, truncated: true, askedAt: window.endMs };
   }
 
   /** The per-minute points of one app-level metric over [now − window, now], now being when the request is sent. */
@@ -172,7 +162,7 @@ export class HuaweiRtcClient {
     const window = new SentWindow(this.deps.clock, windowMs);
     const q: Record<string, string> = { app: query.app, metric: query.metric };
     if (query.sdk_type) q.sdk_type = query.sdk_type;
-    const answer = await this.get(this.realtime[api], this.projectPath(`realtime/${api}`), () => ({ ...q, ...window.fix() }), realtimeAnswers[api], ctx);
+    const answer = await this.get(this.realtime[api], this.projectPath(`realtime/${api}`), () => ({ ...q, ...window.fix() }), json(realtimeAnswers[api]), ctx);
     return (answer as Record<RealtimeApi, RealtimePoint[] | null | undefined>)[api] ?? [];
   }
 
@@ -193,7 +183,13 @@ export class HuaweiRtcClient {
     let total = 0;
     for (let pageNo = 0; pageNo < o.maxPages; pageNo++) {
       const offset = pageNo * o.pageSize;
-      const page = await this.get(this.events, '/v1/rtc/data/abnormal-events', () => ({ ...base, ...window.fix(), offset: String(offset) }), eventsPage, ctx);
+      const page = await this.get(
+        this.events,
+        '/v1/rtc/data/abnormal-events',
+        () => ({ ...base, ...window.fix(), offset: String(offset) }),
+        json(eventsPage),
+        ctx,
+      );
       const list = page.events ?? [];
       onPage(list);
       read += list.length;
@@ -208,7 +204,13 @@ export class HuaweiRtcClient {
   }
 
   /** `query` is built when the budget sends the request (and again for a retry). */
-  private async get<T>(api: UpstreamApi, path: string, query: () => Record<string, string>, schema: z.ZodType<T>, ctx: RefreshContext): Promise<T> {
+  private async get<T>(
+    api: UpstreamApi,
+    path: string,
+    query: () => Record<string, string>,
+    parse: (res: UpstreamResponse) => T,
+    ctx: RefreshContext,
+  ): Promise<T> {
     const base = `${this.cfg.endpoint.replace(/\/$/, '')}${path}`;
     const authorize = await this.credentials.authorizer(ctx);
     const build = (): UpstreamRequest => {
@@ -217,7 +219,7 @@ export class HuaweiRtcClient {
       return { method: 'GET', url, headers: authorize({ method: 'GET', url, headers: {} }) };
     };
     try {
-      return await api.call(build, json(schema), { signal: ctx.signal, priority: ctx.priority });
+      return await api.call(build, parse, { signal: ctx.signal, priority: ctx.priority });
     } catch (err) {
       this.credentials.onFailure(err);
       throw err;

@@ -1,15 +1,17 @@
 // Per-user call quality of one room: the latest point of every (uid, peerid,
-// mid) series of a qos/details answer, converted to base units.
+// mid) series of a qos/details answer, converted to base units and written
+// straight to the page's lines.
 import { tupleKey, wellFormed } from '../../labels.js';
-import type { Sample } from '../../source.js';
-import type { QosEntry } from './client.js';
+import { joinLabels, LabelNames, SeriesWriter, type RenderedSeries } from '../../series-writer.js';
 import { convert, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY, type MidFamily } from './families.js';
+import type { QosLatest } from './qos-page.js';
 
-export interface RoomSamples {
-  samples: Sample[];
-  /** Points dropped as unusable, by reason. */
-  dropped: Map<string, number>;
-  usable: number;
+const ROOM = new LabelNames('app_id', 'room_id');
+const USER = new LabelNames('uid', 'peerid');
+const UNKNOWN_USER = new LabelNames('uid', 'peerid', 'mid');
+
+export interface RoomSeries {
+  series: RenderedSeries;
   /** Series not exported because their user left the call. */
   departed: number;
 }
@@ -21,54 +23,35 @@ export interface RoomSamples {
  * by more than departedAfterMs has left the call and is not exported: measured
  * against the room, not the clock, so the API's lag never empties a room.
  */
-export function roomSamples(
+export function roomSeries(
   room: { app_id: string; room_id: string },
-  entries: readonly QosEntry[],
+  entries: readonly QosLatest[],
   o: { families: ReadonlyMap<string, MidFamily>; departedAfterMs: number; nowMs: number },
-): RoomSamples {
-  const latest = new Map<string, { uid: string; peerid: string; mid: string; time: number; value: number }>();
-  const dropped = new Map<string, number>();
-  const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-  let usable = 0;
-  let newest = 0;
-  for (const entry of entries) {
-    const uid = wellFormed(entry.uid);
-    const peerid = wellFormed(entry.peerid);
-    const mid = wellFormed(entry.mid);
-    const id = tupleKey(uid, peerid, mid);
-    if (!entry.data) {
-      drop('no_points');
-      continue;
-    }
-    const known = o.families.get(mid);
-    for (const point of entry.data) {
-      if (point.value === null) continue; // a gap in the series, not an error
-      const time = Date.parse(point.time);
-      if (!Number.isFinite(time)) drop('bad_time');
-      else if (!Number.isFinite(point.value)) drop('not_finite');
-      else if (known && (point.value < 0 || convert(point.value, known.factor) > known.max)) drop('out_of_range');
-      else {
-        usable++;
-        if (time > newest) newest = time;
-        const seen = latest.get(id);
-        if (!seen || time > seen.time) latest.set(id, { uid, peerid, mid, time, value: point.value });
-      }
-    }
+): RoomSeries {
+  // An entry repeated (on a later page) keeps its latest point; times compare as strings (one fixed format).
+  const latest = new Map<string, QosLatest>();
+  let newest: string | undefined;
+  for (const e of entries) {
+    if (e.time === undefined) continue;
+    const id = tupleKey(wellFormed(e.uid), wellFormed(e.peerid), wellFormed(e.mid));
+    const seen = latest.get(id);
+    if (!seen || e.time > seen.time!) latest.set(id, e);
+    if (newest === undefined || e.time > newest) newest = e.time;
   }
-  const samples: Sample[] = [];
-  const departedBefore = newest - o.departedAfterMs;
+  const out = new SeriesWriter();
+  const roomLabels = ROOM.render(room.app_id, room.room_id);
+  const departedBefore = newest === undefined ? 0 : Date.parse(newest) - o.departedAfterMs;
   let departed = 0;
-  for (const { uid, peerid, mid, time, value } of latest.values()) {
-    if (time < departedBefore) {
+  for (const e of latest.values()) {
+    if (Date.parse(e.time!) < departedBefore) {
       departed++;
       continue;
     }
-    const labels = { ...room, uid, peerid };
-    const known = o.families.get(mid);
-    if (known) samples.push({ family: known.spec, labels, value: convert(value, known.factor) });
-    else samples.push({ family: UNKNOWN_MID_FAMILY, labels: { ...labels, mid }, value });
+    const known = o.families.get(e.mid);
+    if (known) out.add(known.spec, joinLabels(roomLabels, USER.render(e.uid, e.peerid)), convert(e.value, known.factor));
+    else out.add(UNKNOWN_MID_FAMILY, joinLabels(roomLabels, UNKNOWN_USER.render(e.uid, e.peerid, e.mid)), e.value);
   }
-  if (newest > 0) samples.push({ family: ROOM_LAST_SAMPLE, labels: room, value: newest / 1000 });
-  samples.push({ family: ROOM_LAST_REFRESH, labels: room, value: o.nowMs / 1000 });
-  return { samples, dropped, usable, departed };
+  if (newest !== undefined) out.add(ROOM_LAST_SAMPLE, roomLabels, Date.parse(newest) / 1000);
+  out.add(ROOM_LAST_REFRESH, roomLabels, o.nowMs / 1000);
+  return { series: out.done(), departed };
 }

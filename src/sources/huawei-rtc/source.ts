@@ -7,6 +7,7 @@
 // first, except that a room whose abnormal events repeat, newer than its data,
 // goes first (worst rooms first).
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
+import { renderSamples } from '../../series-writer.js';
 import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { AbnormalEventCounter } from './abnormal-events.js';
@@ -14,7 +15,7 @@ import { appMetricKey, appSamples, buildAppMetrics, type AppMetric } from './app
 import { HuaweiRtcClient, windowStartMs } from './client.js';
 import type { HuaweiRtcConfig } from './config.js';
 import { buildMidFamilies, type MidFamily } from './families.js';
-import { roomSamples } from './room-quality.js';
+import { roomSeries } from './room-quality.js';
 import { TroubledRooms } from './troubled-rooms.js';
 
 type App = HuaweiRtcConfig['apps'][number];
@@ -108,7 +109,10 @@ export class HuaweiRtcSource implements Source {
     const base = typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority;
     // Read at each grant: events counted while this room waits in the queue move it up.
     const priority = () => (this.troubled.isTroubled(key, this.deps.clock.now()) ? base - lead : base);
-    const { entries, truncated, askedAt } = await this.client.qosDetails(this.apps.get(appId)!, roomId, { signal: ctx.signal, priority });
+    const { entries, dropped, usable, truncated, askedAt } = await this.client.qosDetails(this.apps.get(appId)!, roomId, this.families, {
+      signal: ctx.signal,
+      priority,
+    });
     if (truncated) {
       this.deps.logger.warn(
         { app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages },
@@ -116,13 +120,13 @@ export class HuaweiRtcSource implements Source {
       );
     }
     const room = { app_id: appId, room_id: roomId };
-    const r = roomSamples(room, entries, { families: this.families, departedAfterMs: this.cfg.departed_after, nowMs: this.deps.clock.now() });
-    this.reportDropped('qos_details', room, r.dropped, r.usable);
+    this.reportDropped('qos_details', room, dropped, usable);
+    const r = roomSeries(room, entries, { families: this.families, departedAfterMs: this.cfg.departed_after, nowMs: this.deps.clock.now() });
     if (r.departed > 0) {
       this.deps.logger.debug({ ...room, series: r.departed, departed_after_ms: this.cfg.departed_after }, 'series of users who left the room are not exported');
     }
     this.troubled.refreshed(key, askedAt);
-    return { samples: r.samples };
+    return { series: r.series };
   }
 
   private async refreshAppMetric(appId: string, metric: string, sdkType: string | undefined, ctx: RefreshContext): Promise<KeyData> {
@@ -135,7 +139,7 @@ export class HuaweiRtcSource implements Source {
     const labels: Record<string, string> = sdkType ? { app_id: appId, sdk_type: sdkType } : { app_id: appId };
     const r = appSamples(m, labels, points);
     this.reportDropped(`realtime_${m.api}`, { app_id: appId, metric }, r.dropped, r.samples.length);
-    return { samples: r.samples, freshForMs: this.untilOwnSlot(appMetricKey(appId, metric, sdkType), interval) };
+    return { series: renderSamples(r.samples), freshForMs: this.untilOwnSlot(appMetricKey(appId, metric, sdkType), interval) };
   }
 
   /**
@@ -184,7 +188,7 @@ export class HuaweiRtcSource implements Source {
         'more abnormal events than max_pages; the rest are not counted',
       );
     }
-    return { samples: counter.samples(), freshForMs: ev.interval };
+    return { series: renderSamples(counter.samples()), freshForMs: ev.interval };
   }
 
   /** Counts and logs unusable points; an answer with nothing usable fails the refresh, keeping the last good data. */

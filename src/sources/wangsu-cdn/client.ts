@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import { wellFormed } from '../../labels.js';
+import { TimeSlices } from '../../slices.js';
+import { END, JsonFields, JsonReader } from '../../upstream/json-reader.js';
 import type { UpstreamApi, UpstreamRequest } from '../../upstream/api.js';
 import type { RefreshContext } from '../../source.js';
 import type { SecretSink } from '../../secrets.js';
@@ -49,27 +51,6 @@ export interface StreamSeries {
 
 /** Wangsu prints every value with at most two decimals, never negative. */
 const TWO_DECIMALS = /^\d{1,15}(\.\d{1,2})?$/;
-const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
-
-const detailSchema = z.object({
-  code: z.union([z.string(), z.number()]).transform(String),
-  message: z.string().optional(),
-  data: z.array(
-    z.object({
-      domain: z.string(),
-      domainOfStreamList: z
-        .array(
-          z.object({
-            stream: z.string(),
-            // Checked per slice: one bad slice is dropped and counted, not the whole answer.
-            detailList: z.array(z.object({ timestamp: z.unknown(), value: z.unknown(), onlineUser: count.optional() })).nullish(),
-          }),
-        )
-        .nullish(),
-    }),
-  ),
-  // An idle query answers `data: []`; an answer without its data (null, missing) is unusable.
-});
 
 const streamListSchema = z.object({
   result: z.array(z.object({ domain: z.string(), streamList: z.array(z.string()).nullish() })),
@@ -134,7 +115,7 @@ export class WangsuClient {
     });
     return this.opts.detailApi.call(
       () => this.build(DETAIL_PATH, body),
-      (res) => this.parseDetail(res.body),
+      (res) => this.parseDetail(res.bytes),
       call,
     );
   }
@@ -168,34 +149,112 @@ export class WangsuClient {
     return { method: 'POST', url, headers: { ...headers, ...this.opts.sign({ method: 'POST', url, body, headers }) }, body };
   }
 
-  private parseDetail(text: string): StreamSeries[] {
-    const parsed = detailSchema.parse(JSON.parse(text));
+  /**
+   * Reads a detail answer from its bytes, a slice of streams at a time (an
+   * answer can hold 100,000 streams): the event loop runs between slices. A
+   * slice that cannot be right is dropped and counted, not the whole answer;
+   * an answer without its data (null, missing) is unusable.
+   */
+  private async parseDetail(bytes: Buffer): Promise<StreamSeries[]> {
+    const r: JsonReader = new JsonReader(bytes);
+    const slices = new TimeSlices();
     const out: StreamSeries[] = [];
     const dropped = new Map<string, number>();
     const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
     let usable = 0;
-    for (const d of parsed.data) {
-      for (const s of d.domainOfStreamList ?? []) {
-        const points: SlicePoint[] = [];
-        for (const item of s.detailList ?? []) {
-          const endMs = typeof item.timestamp === 'string' ? parseSliceTime(item.timestamp, this.opts.zoneOffsetMin) : undefined;
-          if (endMs === undefined) drop('bad_time');
-          else if (typeof item.value !== 'string' || !TWO_DECIMALS.test(item.value)) drop('bad_value');
-          else {
-            usable++;
-            points.push({ endMs, hundredths: toHundredths(item.value), online: item.onlineUser });
+    let code = false;
+    let data = false;
+    r.openObject();
+    for (let f; (f = r.nextField(DETAIL)) !== END;) {
+      if (f === 0) {
+        if (r.kind() !== 'string' && r.kind() !== 'number') r.fail('code is neither a string nor a number');
+        r.skip();
+        code = true;
+      } else if (f !== 1) r.skip();
+      else {
+        data = true;
+        r.openArray();
+        while (r.nextItem()) {
+          let domain: string | undefined;
+          const streams: { stream: string; points: SlicePoint[] }[] = [];
+          r.openObject();
+          for (let g; (g = r.nextField(DOMAIN)) !== END;) {
+            if (g === 0) domain = r.string();
+            else if (g !== 1 || r.isNull()) r.skip();
+            else {
+              r.openArray();
+              while (r.nextItem()) {
+                if (slices.due()) await slices.yieldNow();
+                const s = this.readStream(r, drop);
+                usable += s.points.length;
+                streams.push(s);
+              }
+            }
           }
+          if (domain === undefined) r.fail('a data entry without domain');
+          // Well-formed here, so the ledger keys a stream by the name its labels will show.
+          const name = wellFormed(domain);
+          for (const s of streams) out.push({ domain: name, stream: s.stream, points: s.points });
         }
-        // Well-formed here, so the ledger keys a stream by the name its labels will show.
-        out.push({ domain: wellFormed(d.domain), stream: wellFormed(s.stream), points });
       }
     }
+    r.end();
+    if (!code || !data) r.fail('an answer without code or data');
     if (dropped.size > 0) {
       this.opts.onDropped(dropped);
       if (usable === 0) throw new Error(`no usable slice in the answer (dropped: ${[...dropped].map(([r, n]) => `${n} ${r}`).join(', ')})`);
     }
     return out;
   }
+
+  /** One stream of a domain and its usable slices. */
+  private readStream(r: JsonReader, drop: (reason: string) => void): { stream: string; points: SlicePoint[] } {
+    let stream: string | undefined;
+    const points: SlicePoint[] = [];
+    r.openObject();
+    for (let f; (f = r.nextField(STREAM)) !== END;) {
+      if (f === 0) stream = wellFormed(r.string());
+      else if (f !== 1 || r.isNull()) r.skip();
+      else {
+        r.openArray();
+        while (r.nextItem()) {
+          let timestamp: string | undefined;
+          let value: string | undefined;
+          let online: number | undefined;
+          r.openObject();
+          for (let g; (g = r.nextField(SLICE)) !== END;) {
+            if (g === 0 && r.kind() === 'string') timestamp = r.string();
+            else if (g === 1 && r.kind() === 'string') value = r.string();
+            else if (g === 2 && !r.isNull()) online = readCount(r);
+            else r.skip();
+          }
+          const endMs = timestamp === undefined ? undefined : parseSliceTime(timestamp, this.opts.zoneOffsetMin);
+          if (endMs === undefined) drop('bad_time');
+          else if (value === undefined || !TWO_DECIMALS.test(value)) drop('bad_value');
+          else points.push({ endMs, hundredths: toHundredths(value), online });
+        }
+      }
+    }
+    if (stream === undefined) r.fail('a stream without its name');
+    return { stream, points };
+  }
+}
+
+const DETAIL = new JsonFields(['code', 'data']);
+const DOMAIN = new JsonFields(['domain', 'domainOfStreamList']);
+const STREAM = new JsonFields(['stream', 'detailList']);
+const SLICE = new JsonFields(['timestamp', 'value', 'onlineUser']);
+
+/** onlineUser: a non-negative integer, or one written as a string of digits. */
+function readCount(r: JsonReader): number {
+  if (r.kind() === 'string') {
+    const text = r.string();
+    if (!/^\d+$/.test(text)) r.fail('onlineUser is not a count');
+    return Number(text);
+  }
+  const n = r.number();
+  if (!Number.isInteger(n) || n < 0) r.fail('onlineUser is not a count');
+  return n;
 }
 
 /** "12.3" → 1230: integers keep sums of many slices exact. */

@@ -1,6 +1,7 @@
 // The Wangsu families and the conversion of Wangsu units (MB, Mbps, both with
 // two decimals) to base units. HELP names the upstream field and conversion.
-import type { FamilySpec, Sample } from '../../source.js';
+import { LabelNames, type SeriesWriter } from '../../series-writer.js';
+import type { FamilySpec } from '../../source.js';
 import type { StreamState } from './ledger.js';
 
 export const PREFIX = 'wangsu_live_';
@@ -69,22 +70,22 @@ export function seriesPerStream(o: Pick<SampleOptions, 'flow' | 'bandwidth' | 'o
 /** Hundredths of an MB → bytes; exact for the SI base. */
 const hundredthsMbToBytes = (hundredths: number, mbBytes: number) => (hundredths * mbBytes) / 100;
 
-/** The samples of one stream: its freshest slice, its settled slice and its counter. */
-export function streamSamples(st: StreamState, o: SampleOptions): Sample[] {
-  const labels = { domain: st.domain, stream: st.stream };
+const STREAM = new LabelNames('domain', 'stream');
+
+/** The series of one stream: its freshest slice, its settled slice and its counter. */
+export function writeStream(st: StreamState, o: SampleOptions, out: SeriesWriter): void {
+  const labels = STREAM.render(st.domain, st.stream);
   const f = o.families;
-  const out: Sample[] = [];
   if (o.bandwidth && st.fresh) {
-    out.push({ family: f.freshSlice, labels, value: st.fresh.endMs / 1000 });
-    out.push({ family: f.bandwidth, labels, value: (st.fresh.bandwidthHundredths * BYTES_PER_SECOND_PER_MBPS) / 100 });
-    if (o.online && st.fresh.online !== undefined) out.push({ family: f.onlineUsers, labels, value: st.fresh.online });
+    out.add(f.freshSlice, labels, st.fresh.endMs / 1000);
+    out.add(f.bandwidth, labels, (st.fresh.bandwidthHundredths * BYTES_PER_SECOND_PER_MBPS) / 100);
+    if (o.online && st.fresh.online !== undefined) out.add(f.onlineUsers, labels, st.fresh.online);
   }
   if (o.flow) {
     if (st.settled) {
-      out.push({ family: f.settledSlice, labels, value: st.settled.endMs / 1000 });
-      out.push({ family: f.traffic, labels, value: hundredthsMbToBytes(st.settled.flowHundredths, o.mbBytes) });
+      out.add(f.settledSlice, labels, st.settled.endMs / 1000);
+      out.add(f.traffic, labels, hundredthsMbToBytes(st.settled.flowHundredths, o.mbBytes));
     }
-    out.push({ family: f.trafficTotal, labels, value: hundredthsMbToBytes(st.countedHundredths, o.mbBytes) });
+    out.add(f.trafficTotal, labels, hundredthsMbToBytes(st.countedHundredths, o.mbBytes));
   }
-  return out;
 }

@@ -3,6 +3,8 @@
 // exactly) and its freshest window of bandwidth and online users
 // (fresh_delay), one request each, and renders each stream from both.
 import { accountLimits } from '../../schema.js';
+import { SeriesWriter } from '../../series-writer.js';
+import { TimeSlices } from '../../slices.js';
 import type { KeyData, RefreshContext, Source, SourceConfig, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { UniqueSecondGate } from './auth.js';
@@ -10,7 +12,7 @@ import { batchCovers, planBatches, type Batch, type DomainPlan } from './batchin
 import { createSigner, WangsuClient, type DataType, type StreamSeries } from './client.js';
 import { intervalMs, type WangsuConfig } from './config.js';
 import { TOO_MANY_STREAMS_CODE, WANGSU_ERRORS } from './errors.js';
-import { seriesPerStream, streamSamples, wangsuFamilies, type SampleOptions } from './families.js';
+import { seriesPerStream, wangsuFamilies, writeStream, type SampleOptions } from './families.js';
 import { TrafficLedger, type StreamState } from './ledger.js';
 import { floorToSlice, parseZoneHeader } from './time.js';
 import { planWindow } from './window.js';
@@ -157,10 +159,13 @@ export class WangsuSource implements Source {
     }
     // The newest slice served, delay included, is what the data age counts from.
     const dataTimeMs = readBandwidth ? (this.freshMarks.get(key)?.edgeMs ?? freshToMs) : (this.watermarks.get(key) ?? settled.toMs);
-    const samples = this.shareOf(key, this.ledger.visible(key, readBandwidth ? freshToMs : settled.toMs, c.stream_ttl)).flatMap((st) =>
-      streamSamples(st, this.sampleOptions),
-    );
-    return { samples, dataTimeMs };
+    const out = new SeriesWriter();
+    const slices = new TimeSlices();
+    for (const st of this.shareOf(key, this.ledger.visible(key, readBandwidth ? freshToMs : settled.toMs, c.stream_ttl))) {
+      if (slices.due()) await slices.yieldNow();
+      writeStream(st, this.sampleOptions, out);
+    }
+    return { series: out.done(), dataTimeMs };
   }
 
   /**

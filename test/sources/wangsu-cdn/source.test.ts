@@ -8,7 +8,8 @@ import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { sources } from '../../../src/sources/index.js';
 import { DETAIL_PATH, STREAM_LIST_PATH } from '../../../src/sources/wangsu-cdn/client.js';
 import { wangsuCdn } from '../../../src/sources/wangsu-cdn/index.js';
-import { streamSamples, wangsuFamilies } from '../../../src/sources/wangsu-cdn/families.js';
+import { wangsuFamilies, writeStream } from '../../../src/sources/wangsu-cdn/families.js';
+import { written } from '../../helpers/series.js';
 import { EXAMPLE_ENV } from '../../helpers/example-env.js';
 import { memoryLogger } from '../../../src/sim/memory-logger.js';
 import { API_KEY, API_USER, apiKeyAuth, buildSource, familyValues, startSim } from '../../../src/sources/wangsu-cdn/sim/drive.js';
@@ -131,7 +132,10 @@ describe('wangsu config and units', () => {
     };
     const values = (mbBytes: number) =>
       Object.fromEntries(
-        streamSamples(st, { families: wangsuFamilies(mbBytes), mbBytes, flow: true, bandwidth: true, online: true }).map((s) => [s.family.name, s.value]),
+        written((out) => writeStream(st, { families: wangsuFamilies(mbBytes), mbBytes, flow: true, bandwidth: true, online: true }, out)).map((s) => [
+          s.name,
+          s.value,
+        ]),
       );
     assert.deepEqual(values(1_000_000), {
       wangsu_live_stream_fresh_slice_timestamp_seconds: 600,
@@ -142,11 +146,14 @@ describe('wangsu config and units', () => {
       wangsu_live_stream_traffic_bytes_total: 2_500_000,
     });
     // No onlineUser from Wangsu: no online-users series, not a 0.
-    const withoutOnline = streamSamples(
-      { ...st, fresh: { ...st.fresh, online: undefined } },
-      { families: wangsuFamilies(1_000_000), mbBytes: 1_000_000, flow: true, bandwidth: true, online: true },
+    const withoutOnline = written((out) =>
+      writeStream(
+        { ...st, fresh: { ...st.fresh, online: undefined } },
+        { families: wangsuFamilies(1_000_000), mbBytes: 1_000_000, flow: true, bandwidth: true, online: true },
+        out,
+      ),
     );
-    assert.equal(withoutOnline.filter((s) => s.family.name === 'wangsu_live_stream_online_users').length, 0);
+    assert.equal(withoutOnline.filter((s) => s.name === 'wangsu_live_stream_online_users').length, 0);
     assert.equal(values(1_048_576).wangsu_live_stream_traffic_bytes, 1.5 * 1_048_576);
     assert.match(wangsuFamilies(1_048_576).traffic.help, /× 1048576 \(2\^20\)/);
   });
@@ -227,7 +234,7 @@ describe('wangsu state and series under max_series with many batches', () => {
       const keys = await h.settle(h.source.listKeys(h.ctx));
       assert.equal(keys.length, 3);
       let samples = 0;
-      for (const key of keys) samples += (await h.settle(h.source.refresh(key, h.ctx))).samples.length;
+      for (const key of keys) samples += (await h.settle(h.source.refresh(key, h.ctx))).series.series;
       // Each key's samples stay rendered until its next refresh: together at most max_series (not 3 × 60).
       assert.ok(samples > 0 && samples <= 60, `${samples} samples`);
     } finally {

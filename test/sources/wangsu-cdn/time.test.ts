@@ -1,3 +1,4 @@
+import { readSeries } from '../../helpers/series.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/sim/manual-clock.js';
@@ -64,11 +65,11 @@ describe('wangsu time', () => {
     try {
       const ctx = { signal: new AbortController().signal, priority: 0 };
       const [key] = await src.source.listKeys(ctx);
-      const { samples } = await settle(clock, src.source.refresh(key!, ctx));
-      const lastSlice = samples.find((s) => s.family.name === 'wangsu_live_stream_settled_slice_timestamp_seconds');
+      const samples = readSeries((await settle(clock, src.source.refresh(key!, ctx))).series);
+      const lastSlice = samples.find((s) => s.name === 'wangsu_live_stream_settled_slice_timestamp_seconds');
       const expectedEnd = Date.UTC(2026, 10, 22, 11, 45); // floor(now − 15m) to the minute
       assert.equal(lastSlice?.value, expectedEnd / 1000);
-      const traffic = samples.find((s) => s.family.name === 'wangsu_live_stream_traffic_bytes')!;
+      const traffic = samples.find((s) => s.name === 'wangsu_live_stream_traffic_bytes')!;
       const truth = sim.sim.model.minute('a.example', 'live/main', expectedEnd).flow;
       assert.equal(traffic.value, truth * 10_000, 'the slice at 06:45 GMT-05:00 is the slice ending 11:45 UTC');
     } finally {
