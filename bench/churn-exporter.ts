@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     await h.scheduler.exposition().gzipWith('');
     sample();
   };
-  const maxSeries = 200_000;
+  const maxSeries = 500_000;
   const report = async (label: string) => {
     const text = h.scheduler.exposition().text;
     const streams = count(text, /^wangsu_live_stream_fresh_slice_timestamp_seconds\{/gm);

@@ -89,7 +89,7 @@ export const secret = z
 export const sourceCommon = {
   enabled: z.boolean().default(true),
   /** Upper bound on the series this source exposes; the excess is dropped and counted. */
-  max_series: z.number().int().positive().default(200_000),
+  max_series: z.number().int().positive().default(500_000),
   /** How long a refreshed key's data is fresh before a scrape refreshes it again (default: refresh.interval). */
   refresh_interval: durationOrZero.optional(),
 };

@@ -56,7 +56,7 @@ describe('config', () => {
     assert.equal(config.shutdown_timeout, 10_000);
     const demo = config.sources.get('demo_cdn') as unknown as DemoConfig;
     assert.equal(demo.auth.api_key.reveal(), 'k-123456');
-    assert.equal(demo.max_series, 200_000);
+    assert.equal(demo.max_series, 500_000);
     assert.equal(demo.enabled, true);
     assert.deepEqual(secrets, ['k-123456']);
   });
