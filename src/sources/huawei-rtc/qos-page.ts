@@ -122,7 +122,8 @@ function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, 
     if (value === null) continue; // a gap in the series, not an error
     if (time === -1) count(page.dropped, 'bad_time');
     else if (!Number.isFinite(value)) count(page.dropped, 'not_finite');
-    else if (known && (value < 0 || convert(value, known.factor) > known.max)) count(page.dropped, 'out_of_range');
+    // convert() rounds (toPrecision): only a product over the bound can be out of range.
+    else if (known && (value < 0 || (value * known.factor > known.max && convert(value, known.factor) > known.max))) count(page.dropped, 'out_of_range');
     else {
       page.usable++;
       if (latest.time < 0 || later(b, time, latest.time)) {
