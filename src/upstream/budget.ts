@@ -116,13 +116,26 @@ export type Priority = number | (() => number);
 
 interface Waiter {
   priority: Priority;
+  /** The priority as last read. */
+  rank: number;
   /** Gates of this call only (e.g. its API's own window), on top of the shared ones. */
   gates: readonly Gate[];
   grant: () => void;
   reject: (err: unknown) => void;
   signal?: AbortSignal;
-  onAbort?: () => void;
 }
+
+/**
+ * Priorities are read again (and the queue re-sorted) at a grant when the last
+ * reading is older than this, someone joined the queue since, or the queue is
+ * short: with thousands
+ * of waiters and many grants a second, reading them all at every grant cost
+ * time in the square of the queue; at the vendors' pace (a grant every few
+ * seconds) every grant still reads them afresh.
+ */
+const REREAD_PRIORITIES_MS = 100;
+/** A queue this short is read afresh at every grant. */
+const ALWAYS_REREAD_UP_TO = 256;
 
 export interface RunOptions {
   /** Lower runs first; ties are first come, first served. */
@@ -133,7 +146,12 @@ export interface RunOptions {
 }
 
 export class Budget {
-  private readonly queue: Waiter[] = [];
+  /** In priority order as last read; newcomers at the end until the next reading. */
+  private queue: Waiter[] = [];
+  private readAt = -Infinity;
+  private joined = false;
+  /** One abort listener per signal, for all its waiters (one per waiter made removal linear in the queue). */
+  private readonly watched = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
@@ -163,25 +181,51 @@ export class Budget {
   private acquire(opts: RunOptions): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason);
-      const waiter: Waiter = { priority: opts.priority ?? 0, gates: opts.gates ?? [], grant: resolve, reject };
-      if (opts.signal) {
-        waiter.signal = opts.signal;
-        waiter.onAbort = () => {
-          const i = this.queue.indexOf(waiter);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(opts.signal!.reason);
-        };
-        opts.signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      const waiter: Waiter = { priority: opts.priority ?? 0, rank: 0, gates: opts.gates ?? [], grant: resolve, reject };
+      if (opts.signal) this.watch(waiter, opts.signal);
       this.queue.push(waiter);
+      this.joined = true;
       this.pump();
     });
   }
 
+  private watch(waiter: Waiter, signal: AbortSignal): void {
+    waiter.signal = signal;
+    let w = this.watched.get(signal);
+    if (!w) {
+      const waiters = new Set<Waiter>();
+      const onAbort = () => {
+        this.watched.delete(signal);
+        this.queue = this.queue.filter((q) => !waiters.has(q));
+        for (const q of waiters) q.reject(signal.reason);
+      };
+      this.watched.set(signal, (w = { waiters, onAbort }));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    w.waiters.add(waiter);
+  }
+
+  private unwatch(waiter: Waiter): void {
+    const w = waiter.signal && this.watched.get(waiter.signal);
+    if (!w) return;
+    w.waiters.delete(waiter);
+    if (w.waiters.size === 0) {
+      this.watched.delete(waiter.signal!);
+      waiter.signal!.removeEventListener('abort', w.onAbort);
+    }
+  }
+
+  /** Reads every priority and sorts the queue (stable: ties stay in arrival order). */
+  private reread(now: number): void {
+    for (const w of this.queue) w.rank = valueOf(w.priority);
+    this.queue.sort((a, b) => a.rank - b.rank);
+    this.readAt = now;
+    this.joined = false;
+  }
+
   /**
    * Grants waiters in priority order while the shared gates are open, skipping
-   * those whose own gates are closed. Priorities are read at each grant (a scan:
-   * queues hold about one entry per key, and grants are few per second).
+   * those whose own gates are closed.
    */
   private pump(): void {
     for (;;) {
@@ -191,18 +235,15 @@ export class Budget {
       let next = shared;
       let index = -1;
       if (shared === 0) {
+        if (this.joined || this.queue.length <= ALWAYS_REREAD_UP_TO || now - this.readAt >= REREAD_PRIORITIES_MS) this.reread(now);
         next = Infinity;
-        let best = Infinity;
         for (let i = 0; i < this.queue.length; i++) {
-          const waiter = this.queue[i]!;
-          const own = waitMs(waiter.gates, now);
-          if (own > 0) {
-            next = Math.min(next, own);
-            continue;
+          const own = waitMs(this.queue[i]!.gates, now);
+          if (own === 0) {
+            index = i;
+            break;
           }
-          const priority = valueOf(waiter.priority);
-          // Ties go to the first come: the queue is in arrival order.
-          if (index < 0 || priority < best) [index, best] = [i, priority];
+          next = Math.min(next, own);
         }
       }
       if (index < 0) {
@@ -212,7 +253,7 @@ export class Budget {
       const [waiter] = this.queue.splice(index, 1) as [Waiter];
       for (const g of this.gates) g.take(now);
       for (const g of waiter.gates) g.take(now);
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      this.unwatch(waiter);
       waiter.grant();
     }
   }
