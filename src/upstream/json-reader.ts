@@ -86,6 +86,20 @@ export class JsonReader {
     return this.i;
   }
 
+  /**
+   * Moves past a value the caller read from `bytes` itself (a fast path for a
+   * layout it checked byte by byte): `to` is the byte after that value.
+   */
+  skipPast(to: number): void {
+    this.i = to;
+  }
+
+  /** The byte the next token starts at (whitespace skipped). */
+  get next(): number {
+    this.peekByte();
+    return this.i;
+  }
+
   fail(what: string): never {
     throw new JsonReadError(`${what} at byte ${this.i}`);
   }

@@ -32,12 +32,16 @@ const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 function isApiTime(b: Buffer, s: number, e: number): boolean {
   if (e - s !== 20 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x54 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || b[s + 19] !== 0x5a)
     return false;
-  for (const d of DIGITS) if (b[s + d]! < 0x30 || b[s + d]! > 0x39) return false;
-  const two = (at: number) => (b[s + at]! - 0x30) * 10 + (b[s + at + 1]! - 0x30);
-  const month = two(5);
-  const day = two(8);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
+  for (let k = 0; k < DIGITS.length; k++) {
+    const c = b[s + DIGITS[k]!]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  const month = two(b, s + 5);
+  const day = two(b, s + 8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(b, s + 11) <= 23 && two(b, s + 14) <= 59 && two(b, s + 17) <= 59;
 }
+
+const two = (b: Buffer, at: number) => (b[at]! - 0x30) * 10 + (b[at + 1]! - 0x30);
 
 /** Byte order is time order for two API times. */
 function later(b: Buffer, a: number, than: number): boolean {
@@ -98,11 +102,63 @@ function readEntry(r: JsonReader, families: ReadonlyMap<string, MidFamily>, page
   page.entries.push({ uid, peerid, mid, time: latest.time < 0 ? undefined : r.bytes.toString('latin1', latest.time, latest.time + 20), value: latest.value });
 }
 
+/** `{"time":"` and `","value":`: the compact layout the API sends a point in. */
+const POINT_OPEN = Buffer.from('{"time":"');
+const POINT_VALUE = Buffer.from('","value":');
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * A point in the compact layout, `{"time":"<API time>","value":<decimal or null>}`,
+ * read byte by byte (most of an answer is such points). Returns the byte after
+ * it, or -1 for anything else (other spacing or key order, an odd time, an
+ * exponent, many digits): the general reader takes those, to the same result.
+ */
+function compactPoint(b: Buffer, at: number, point: { time: number; value: number | null }): number {
+  for (let k = 0; k < 9; k++) if (b[at + k] !== POINT_OPEN[k]) return -1;
+  const time = at + 9;
+  if (!isApiTime(b, time, time + 20)) return -1;
+  for (let k = 0; k < 10; k++) if (b[time + 20 + k] !== POINT_VALUE[k]) return -1;
+  let i = time + 30;
+  let c = b[i]!;
+  point.time = time;
+  if (c === 0x6e) {
+    if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c || b[i + 4] !== 0x7d) return -1;
+    point.value = null;
+    return i + 5;
+  }
+  const negative = c === 0x2d;
+  if (negative) c = b[++i]!;
+  if (c < 0x30 || c > 0x39 || (c === 0x30 && b[i + 1]! >= 0x30 && b[i + 1]! <= 0x39)) return -1;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (;;) {
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 0x2e && decimals < 0) decimals = 0;
+    else break;
+    c = b[++i]!;
+  }
+  if (c !== 0x7d || decimals === 0 || digits > 15) return -1;
+  const v = decimals > 0 ? mantissa / POW10[decimals]! : mantissa;
+  point.value = negative ? -v : v;
+  return i + 1;
+}
+
 /** The points of one entry: `latest.time` becomes the offset of the newest usable point's time. */
 function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, latest: { time: number; value: number }): void {
   const b = r.bytes;
+  const compact = { time: 0, value: null as number | null };
   r.openArray();
   while (r.nextItem()) {
+    const end = compactPoint(b, r.next, compact);
+    if (end >= 0) {
+      r.skipPast(end);
+      if (compact.value !== null) judge(b, compact.time, compact.value, known, page, latest);
+      continue;
+    }
     let time = -2; // -2: no time key; -1: not an API time
     let value: number | null | undefined;
     r.openObject();
@@ -121,15 +177,20 @@ function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, 
     if (time === -2 || value === undefined) r.fail('a point without time or value');
     if (value === null) continue; // a gap in the series, not an error
     if (time === -1) count(page.dropped, 'bad_time');
-    else if (!Number.isFinite(value)) count(page.dropped, 'not_finite');
-    // convert() rounds (toPrecision): only a product over the bound can be out of range.
-    else if (known && (value < 0 || (value * known.factor > known.max && convert(value, known.factor) > known.max))) count(page.dropped, 'out_of_range');
-    else {
-      page.usable++;
-      if (latest.time < 0 || later(b, time, latest.time)) {
-        latest.time = time;
-        latest.value = value;
-      }
+    else judge(b, time, value, known, page, latest);
+  }
+}
+
+/** A point with an API time at `time`: counted as usable (and kept if the latest) or dropped. */
+function judge(b: Buffer, time: number, value: number, known: MidFamily | undefined, page: QosPage, latest: { time: number; value: number }): void {
+  if (!Number.isFinite(value)) count(page.dropped, 'not_finite');
+  // convert() rounds (toPrecision): only a product over the bound can be out of range.
+  else if (known && (value < 0 || (value * known.factor > known.max && convert(value, known.factor) > known.max))) count(page.dropped, 'out_of_range');
+  else {
+    page.usable++;
+    if (latest.time < 0 || later(b, time, latest.time)) {
+      latest.time = time;
+      latest.value = value;
     }
   }
 }
