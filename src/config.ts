@@ -14,7 +14,7 @@ export { ConfigError };
 const coreShape = {
   refresh: z
     .strictObject({
-      /** Freshness of a key's data unless its source sets refresh_interval. */
+      /** How often a key is refreshed (the step of its grid) unless its source sets refresh_interval. */
       interval: durationOrZero.default(60_000),
       /** Longest a scrape waits for refreshes before serving the last good data. */
       max_scrape_wait: durationDefault('10s'),

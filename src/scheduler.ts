@@ -1,10 +1,11 @@
 // Refresh scheduling and caching for one source: a single-flight refresh per
-// key with a freshness interval, the last good data kept through failures,
-// per-key back-off with jitter, and the page's blocks rebuilt only where a key changed.
+// key, due once per step of its own fixed grid, the last good data kept through
+// failures, per-key back-off with jitter, and the page's blocks rebuilt only where a key changed.
 import type { Logger } from 'pino';
 import { sleep, type Clock } from './clock.js';
 import { CachedPage } from './exposition.js';
 import { SourcePage, type SourcePageBuild } from './page.js';
+import { gridAnchor, nextGridPoint } from './refresh-grid.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
 import { UpstreamError } from './upstream/api.js';
@@ -26,7 +27,7 @@ export interface RunnerSettings {
   /** The source's name: its config key and `source` label. */
   name: string;
   title: string;
-  /** How long a key's data stays fresh. */
+  /** The step of each key's refresh grid: while scrapes come, a key is refreshed once per step. */
   refreshIntervalMs: number;
   maxSeries: number;
 }
@@ -66,6 +67,10 @@ interface Refreshable {
   lastAttemptFailed: boolean;
   failures: number;
   nextAttemptAt: number;
+  /** When a scrape refreshes it again: the next point of its grid, or the time its source asked for. */
+  dueAt: number;
+  /** Its grid's anchor, from the scrape that first asked for it; failures leave the grid where it is. */
+  gridAnchorMs: number | undefined;
   inflight: Promise<void> | undefined;
 }
 
@@ -73,12 +78,18 @@ interface KeyState extends Refreshable {
   hasData: boolean;
   /** When the data rendered ends (KeyData.dataTimeMs, or the refresh). */
   dataTimeMs: number | undefined;
-  /** KeyData.freshForMs of the last success, if the key has its own pace. */
-  freshForMs: number | undefined;
   since: number;
 }
 
-const fresh = (): Refreshable => ({ lastSuccess: undefined, lastAttemptFailed: false, failures: 0, nextAttemptAt: 0, inflight: undefined });
+const fresh = (): Refreshable => ({
+  lastSuccess: undefined,
+  lastAttemptFailed: false,
+  failures: 0,
+  nextAttemptAt: 0,
+  dueAt: 0,
+  gridAnchorMs: undefined,
+  inflight: undefined,
+});
 
 export class SourceRunner {
   private readonly keys = new Map<string, KeyState>();
@@ -106,19 +117,24 @@ export class SourceRunner {
     this.relistWanted = true;
   }
 
-  /** Starts a refresh of everything stale; resolves when those refreshes (and ones they lead to) settle. */
+  /**
+   * Starts a refresh of everything due; resolves when those refreshes (and ones
+   * they lead to) settle. Only scrapes start refreshes: with no scrape, nothing
+   * is requested upstream.
+   */
   kick(): Promise<void> {
-    if (this.due(this.keyList, this.relistWanted ? 0 : this.source.keyListIntervalMs)) {
+    const askedAt = this.deps.clock.now();
+    if (this.due(this.keyList, this.relistWanted)) {
       // A listing round ends when the keys it found have been refreshed too, so
       // scrapes that join it mid-way wait for the same data as the one that began it.
-      const round: Promise<void> = this.refreshKeyList()
-        .then(() => this.kickKeys())
+      const round: Promise<void> = this.refreshKeyList(askedAt)
+        .then(() => this.kickKeys(askedAt))
         .finally(() => {
           if (this.listingRound === round) this.listingRound = undefined;
         });
       this.listingRound = round;
     }
-    const pending = [this.kickKeys()];
+    const pending = [this.kickKeys(askedAt)];
     if (this.listingRound) pending.push(this.listingRound);
     return Promise.all(pending).then(() => undefined);
   }
@@ -176,24 +192,29 @@ export class SourceRunner {
     };
   }
 
-  private kickKeys(): Promise<void> {
+  /** `askedAt`: when the scrape that starts these refreshes came (a listing round starts new keys later). */
+  private kickKeys(askedAt: number): Promise<void> {
     const pending: Promise<void>[] = [];
     for (const [key, st] of this.keys) {
-      if (this.due(st, st.freshForMs ?? this.settings.refreshIntervalMs)) this.refreshKey(key, st);
+      if (this.due(st)) this.refreshKey(key, st, askedAt);
       if (st.inflight) pending.push(st.inflight);
     }
     return Promise.all(pending).then(() => undefined);
   }
 
-  private due(r: Refreshable, intervalMs: number): boolean {
+  /** Not running, not backing off, and its due time has come (or its last attempt failed, or it is wanted at once). */
+  private due(r: Refreshable, atOnce = false): boolean {
     const now = this.deps.clock.now();
     if (r.inflight || now < r.nextAttemptAt) return false;
-    return r.lastSuccess === undefined || r.lastAttemptFailed || now - r.lastSuccess >= intervalMs;
+    return atOnce || r.lastAttemptFailed || now >= r.dueAt;
   }
 
-  private refreshKeyList(): Promise<void> {
+  private refreshKeyList(askedAt: number): Promise<void> {
     const { clock, signal } = this.deps;
     this.relistWanted = false;
+    const startedAt = clock.now();
+    const period = this.source.keyListIntervalMs;
+    const anchor = (this.keyList.gridAnchorMs ??= gridAnchor(askedAt, period));
     return (this.keyList.inflight = (async () => {
       try {
         const listed = new Set(await this.source.listKeys({ signal, priority: this.keyList.lastSuccess ?? 0 }));
@@ -204,9 +225,8 @@ export class SourceRunner {
             this.page.set(key, undefined);
           }
         }
-        for (const key of listed)
-          if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), hasData: false, dataTimeMs: undefined, freshForMs: undefined, since: now });
-        this.succeeded(this.keyList);
+        for (const key of listed) if (!this.keys.has(key)) this.keys.set(key, { ...fresh(), hasData: false, dataTimeMs: undefined, since: now });
+        this.succeeded(this.keyList, nextGridPoint(anchor, period, startedAt));
       } catch (err) {
         this.failed(this.keyList, err, 'key list');
       } finally {
@@ -216,9 +236,11 @@ export class SourceRunner {
     })());
   }
 
-  private refreshKey(key: string, st: KeyState): void {
+  private refreshKey(key: string, st: KeyState, askedAt: number): void {
     const { clock, signal, metrics } = this.deps;
     const started = performance.now();
+    const startedAt = clock.now();
+    const anchor = (st.gridAnchorMs ??= gridAnchor(askedAt, this.settings.refreshIntervalMs));
     st.inflight = (async () => {
       try {
         const data = await this.source.refresh(key, { signal, priority: st.lastSuccess ?? st.since - NEW_KEY_LEAD_MS });
@@ -226,13 +248,13 @@ export class SourceRunner {
         this.page.set(key, data.series);
         st.hasData = true;
         st.dataTimeMs = data.dataTimeMs ?? clock.now();
-        st.freshForMs = data.freshForMs;
         const { duplicates } = data.series;
         if (duplicates > 0) {
           metrics.seriesDuplicate.inc({ source: this.settings.name }, duplicates);
           this.deps.logger.warn({ source: this.settings.name, key, duplicates }, 'samples repeating a series of their key dropped');
         }
-        this.succeeded(st);
+        // One refresh per step of the grid, whenever in the step a scrape started it.
+        this.succeeded(st, data.refreshAtMs ?? nextGridPoint(anchor, this.settings.refreshIntervalMs, startedAt));
         metrics.lastRefreshSuccess.set({ source: this.settings.name }, clock.now() / 1000);
       } catch (err) {
         this.failed(st, err, key);
@@ -243,7 +265,8 @@ export class SourceRunner {
     })();
   }
 
-  private succeeded(r: Refreshable): void {
+  private succeeded(r: Refreshable, dueAt: number): void {
+    r.dueAt = dueAt;
     r.lastSuccess = this.deps.clock.now();
     r.lastAttemptFailed = false;
     r.failures = 0;
@@ -292,7 +315,7 @@ export class Scheduler {
     private readonly clock: Clock,
   ) {}
 
-  /** Refreshes what is stale, waiting at most `waitMs`, then returns the page with what is there by then. */
+  /** Refreshes what is due, waiting at most `waitMs`, then returns the page with what is there by then. */
   async collect(waitMs: number, signal?: AbortSignal): Promise<CachedPage> {
     const refreshed = Promise.all(this.runners.map((r) => r.kick()));
     if (waitMs > 0) {

@@ -90,7 +90,7 @@ export const sourceCommon = {
   enabled: z.boolean().default(true),
   /** Upper bound on the series this source exposes; the excess is dropped and counted. */
   max_series: z.number().int().positive().default(500_000),
-  /** How long a refreshed key's data is fresh before a scrape refreshes it again (default: refresh.interval). */
+  /** How often a scrape refreshes a key: the step of its refresh grid (default: refresh.interval). */
   refresh_interval: durationOrZero.optional(),
 };
 

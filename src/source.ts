@@ -31,11 +31,13 @@ export interface KeyData {
    */
   readonly dataTimeMs?: number;
   /**
-   * How long this data stays fresh, where a key's kind has its own pace (an
-   * app-wide summary every few minutes, an event feed every minute). Default:
-   * the source's refresh_interval.
+   * When this key is due again, where its kind has its own pace (an app-wide
+   * summary every few minutes, an event feed every 30 s): a time on the source's
+   * own grid, not a delay, so that how often it is read does not depend on when
+   * scrapes come. The first scrape at or after it starts the next refresh.
+   * Default: the next point of the key's grid, refresh_interval apart (see nextGridPoint).
    */
-  readonly freshForMs?: number;
+  readonly refreshAtMs?: number;
 }
 
 export interface RefreshContext {

@@ -32,6 +32,13 @@ export class ManualClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 
+  /** When the next pending timer fires, if any: a driver can stop there and let what it starts settle. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers) if (!t.cancelled && (next === undefined || t.at < next)) next = t.at;
+    return next;
+  }
+
   /**
    * Moves time forward by `ms`, firing due timers in order and letting the
    * promise chains they start settle before time moves again.

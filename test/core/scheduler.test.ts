@@ -1,13 +1,67 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sleep } from '../../src/clock.js';
 import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
-import { NEW_KEY_LEAD_MS } from '../../src/scheduler.js';
+import { unitHash } from '../../src/sim/noise.js';
+import { nextGridPoint } from '../../src/refresh-grid.js';
+import { NEW_KEY_LEAD_MS, type Scheduler } from '../../src/scheduler.js';
 import { UpstreamError } from '../../src/upstream/api.js';
 import { FakeSource, deferred, fakeRunner, sample } from '../helpers/fakes.js';
 import type { Sample } from '../../src/series-writer.js';
 
 function setup(source: FakeSource, clock = new ManualClock()) {
   return { clock, ...fakeRunner(source, clock) };
+}
+
+const HOUR = 3_600_000;
+
+/** Prometheus servers scraping every `everyMs`, each at a phase drawn from `seed` (`phases` of them). */
+interface Scrapers {
+  label: string;
+  everyMs: number;
+  phases: number;
+  seed: number;
+}
+
+const SCRAPER_SETS: Scrapers[] = [
+  { label: '1 every 15 s', everyMs: 15_000, phases: 1, seed: 0 },
+  { label: '1 every 30 s', everyMs: 30_000, phases: 1, seed: 1 },
+  { label: '2 every 15 s', everyMs: 15_000, phases: 2, seed: 2 },
+  { label: '10 every 15 s', everyMs: 15_000, phases: 10, seed: 3 },
+];
+
+/** Every scrape of `s` in [start, start + durationMs), in time order. */
+function scrapeTimes(s: Scrapers, start: number, durationMs: number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < s.phases; i++) {
+    for (let t = start + Math.floor(unitHash('phase', s.seed, i) * s.everyMs); t < start + durationMs; t += s.everyMs) times.push(t);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** One Prometheus scraping every 15 s from `start` for `durationMs`. */
+const every15s = (start: number, durationMs: number) => Array.from({ length: Math.ceil(durationMs / 15_000) }, (_, i) => start + i * 15_000);
+
+/** Scrapes at each of `times` on the fake clock, as Prometheus does: without waiting for the last scrape. */
+async function scrapeAt(clock: ManualClock, scheduler: Scheduler, times: readonly number[]): Promise<void> {
+  for (const t of times) {
+    await clock.advance(t - clock.now());
+    void scheduler.collect(5_000);
+  }
+}
+
+/** A fake source whose refreshes take `latencyMs` of fake time and record when each began, by key. */
+function slowSource(clock: ManualClock, keys: string[], latencyMs = 3_000) {
+  const started = new Map<string, number[]>(keys.map((k) => [k, []]));
+  const source = new FakeSource({
+    keys,
+    refresher: async (key) => {
+      started.get(key)!.push(clock.now());
+      await sleep(clock, latencyMs);
+      return [sample({ key }, 1)];
+    },
+  });
+  return { source, started };
 }
 
 /** Tracks whether a promise has settled, without awaiting it. */
@@ -146,23 +200,113 @@ describe('scheduler', () => {
     assert.equal(series.values[0]?.value, 1);
   });
 
-  it('refreshes a key that sets its own pace (freshForMs) at that pace, the others at refresh_interval', async () => {
-    const refreshed: string[] = [];
+  it('refreshes each key once per refresh_interval, the same number of times an hour for 1, 2 or 10 scrapers at any phases', async () => {
+    const counts = new Map<string, number[]>();
+    const steps = new Map<string, number[]>();
+    for (const scrapers of SCRAPER_SETS) {
+      const clock = new ManualClock();
+      const { source, started } = slowSource(clock, ['room-a', 'room-b']);
+      const { scheduler } = setup(source, clock);
+      const start = clock.now();
+      await scrapeAt(clock, scheduler, scrapeTimes(scrapers, start, HOUR));
+      await clock.advance(start + HOUR - clock.now());
+      counts.set(
+        scrapers.label,
+        [...started.values()].map((times) => times.length),
+      );
+      for (const [key, times] of started)
+        steps.set(
+          `${scrapers.label}, ${key}`,
+          // A refresh comes less than a scrape interval after its grid point: rounding finds its step.
+          times.map((t) => Math.round((t - times[0]!) / 60_000)),
+        );
+    }
+    const one = counts.get(SCRAPER_SETS[0]!.label)!;
+    assert.ok(Math.abs(one[0]! - HOUR / 60_000) <= 1, `${one[0]} refreshes an hour, not one every 60 s`);
+    for (const [label, n] of counts) assert.deepEqual(n, one, `${label}: ${n.join(', ')} refreshes vs ${one.join(', ')} for 1 scraper every 15 s`);
+    // One refresh in each step of the key's grid: never two in a step, never a step without one.
+    for (const [what, s] of steps)
+      assert.deepEqual(
+        s,
+        s.map((_, i) => i),
+        `${what}: refreshes in grid steps ${s.join(' ')}`,
+      );
+  });
+
+  it('keeps the grid through scrapes that come a few milliseconds early or late', async () => {
+    const clock = new ManualClock();
+    const { source, started } = slowSource(clock, ['k1']);
+    const { scheduler } = setup(source, clock);
+    const start = clock.now();
+    const jittered = every15s(start, HOUR).map((t, i) => (i === 0 ? t : t + Math.round((unitHash('jitter', i) - 0.5) * 20)));
+    await scrapeAt(clock, scheduler, jittered);
+    const times = started.get('k1')!;
+    assert.equal(times.length, 60);
+    for (const [i, t] of times.entries()) assert.ok(Math.abs(t - times[0]! - i * 60_000) <= 10, `refresh ${i} at ${(t - times[0]!) / 1000} s`);
+  });
+
+  it('keeps the grid through a failure: the retry after back-off does not move the next refresh', async () => {
+    let fail = false;
+    const refreshedAt: number[] = [];
+    const clock = new ManualClock();
     const source = new FakeSource({
-      keys: ['room', 'app-summary'],
-      refresher: async (key) => {
-        refreshed.push(key);
-        return [sample({ key }, 1)];
+      refresher: async () => {
+        refreshedAt.push(clock.now());
+        if (fail) {
+          fail = false;
+          throw new Error('boom');
+        }
+        return [sample({}, 1)];
       },
     });
-    source.freshForMs = { 'app-summary': 180_000 };
-    const { clock, scheduler } = setup(source);
-    for (let t = 0; t < 6 * 60_000; t += 30_000) {
-      await scheduler.collect(1_000);
-      await clock.advance(30_000);
+    const { scheduler } = setup(source, clock);
+    const start = clock.now();
+    await scrapeAt(clock, scheduler, every15s(start, 45_000));
+    fail = true;
+    await scrapeAt(clock, scheduler, every15s(start + 45_000, 150_000));
+    // Fails at 60 s, retried after the 10 s back-off at the next scrape (75 s), then on the grid again.
+    assert.deepEqual(
+      refreshedAt.map((t) => (t - start) / 1000),
+      [0, 60, 75, 120, 180],
+    );
+  });
+
+  it('requests nothing while nobody scrapes', async () => {
+    const clock = new ManualClock();
+    const { source, started } = slowSource(clock, ['k1']);
+    const { scheduler } = setup(source, clock);
+    void scheduler.collect(5_000);
+    await clock.advance(HOUR);
+    assert.equal(started.get('k1')!.length, 1);
+    assert.equal(source.listings, 1);
+  });
+
+  it('refreshes a key that sets its own pace (refreshAtMs) at those times whatever the scrapers, the others on their grid', async () => {
+    const SLOT_MS = 100_000;
+    const slotsOf = new Map<string, number[]>();
+    for (const scrapers of SCRAPER_SETS) {
+      const clock = new ManualClock();
+      const start = clock.now();
+      const { source, started } = slowSource(clock, ['room', 'app-summary']);
+      // Its own slots, 7 s past each 100 s of the clock: between scrapes of the 15-s grid.
+      source.refreshAtMs = { 'app-summary': () => nextGridPoint(7_000, SLOT_MS, clock.now()) };
+      const { scheduler } = setup(source, clock);
+      await scrapeAt(clock, scheduler, scrapeTimes(scrapers, start, HOUR));
+      const [first, ...later] = started.get('app-summary')!;
+      // Read in every slot from the first after the first read to the end of the hour, within a scrape interval of it.
+      const slots = later.map((t) => nextGridPoint(7_000, SLOT_MS, t) - SLOT_MS);
+      const expected: number[] = [];
+      for (let slot = nextGridPoint(7_000, SLOT_MS, first!); slot < start + HOUR; slot += SLOT_MS) expected.push(slot);
+      assert.deepEqual(slots, expected, scrapers.label);
+      for (const [i, t] of later.entries()) assert.ok(t - slots[i]! < scrapers.everyMs, `${scrapers.label}: read ${(t - slots[i]!) / 1000} s after its slot`);
+      slotsOf.set(
+        scrapers.label,
+        slots.filter((slot) => slot > start + SLOT_MS),
+      );
+      assert.ok(Math.abs(started.get('room')!.length - HOUR / 60_000) <= 1, `${scrapers.label}: room every 60 s`);
     }
-    assert.equal(refreshed.filter((k) => k === 'room').length, 6, 'every 60 s over 6 minutes');
-    assert.equal(refreshed.filter((k) => k === 'app-summary').length, 2, 'every 3 minutes');
+    const [one, ...others] = [...slotsOf.values()];
+    for (const [i, slots] of others.entries()) assert.deepEqual(slots, one, SCRAPER_SETS[i + 1]!.label);
   });
 
   it('asks for a key never read as if read an hour before it was listed: new keys before those read in the last hour, not before older ones', async () => {

@@ -23,8 +23,8 @@ export class FakeSource implements Source {
   refreshes = 0;
   listings = 0;
   refresher: Refresher;
-  /** KeyData.freshForMs per key, for keys with their own pace. */
-  freshForMs: Record<string, number> = {};
+  /** KeyData.refreshAtMs per key, for keys with their own pace: called as the refresh begins. */
+  refreshAtMs: Record<string, () => number> = {};
 
   constructor(opts: { name?: string; keys?: string[]; refresher?: Refresher } = {}) {
     this.name = opts.name ?? 'fake';
@@ -39,8 +39,8 @@ export class FakeSource implements Source {
 
   async refresh(key: string, ctx: RefreshContext): Promise<KeyData> {
     this.refreshes++;
-    const freshForMs = this.freshForMs[key];
-    return { series: renderSamples(await this.refresher(key, ctx)), ...(freshForMs === undefined ? {} : { freshForMs }) };
+    const refreshAtMs = this.refreshAtMs[key]?.();
+    return { series: renderSamples(await this.refresher(key, ctx)), ...(refreshAtMs === undefined ? {} : { refreshAtMs }) };
   }
 
   describe(): string {

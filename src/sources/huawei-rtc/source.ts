@@ -8,6 +8,7 @@
 // goes first (worst rooms first).
 import { fromTupleKey, tupleKey, wellFormed } from '../../labels.js';
 import { renderSamples } from '../../series-writer.js';
+import { gridAnchor, nextGridPoint } from '../../refresh-grid.js';
 import type { KeyData, RefreshContext, Source, SourceDeps } from '../../source.js';
 import { UpstreamError } from '../../upstream/api.js';
 import { AbnormalEventCounter } from './abnormal-events.js';
@@ -36,10 +37,16 @@ export class HuaweiRtcSource implements Source {
   private readonly apps: Map<string, App>;
   private readonly counters = new Map<string, AbnormalEventCounter>();
   private readonly troubled: TroubledRooms;
-  /** When each app's events were last read for the whole window. */
+  /** When the last key listing began: the scrape that asked for it. */
+  private listedAt: number | undefined;
+  /** Each app's event polls are due on a grid of abnormal_events.interval, from the listing that found them. */
+  private readonly eventGridAnchors = new Map<string, number>();
+  /** The grid point of each app's last whole-window events read. */
   private readonly wholeWindowReadAt = new Map<string, number>();
   /** The app figures' keys, in the order of their slots. */
   private appMetricKeys: string[] = [];
+  /** The slot each app figure was last given. */
+  private readonly appSlots = new Map<string, number>();
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -70,6 +77,7 @@ export class HuaweiRtcSource implements Source {
   async listKeys(ctx: RefreshContext): Promise<string[]> {
     // A set: room ids that differ only in a lone surrogate are one room on the page.
     // Querying by the well-formed id loses nothing: URL query strings already carry U+FFFD for them.
+    const listedAt = this.deps.clock.now();
     const keys = new Set<string>();
     const appMetricKeys: string[] = [];
     for (const [appId, app] of this.apps) {
@@ -89,6 +97,7 @@ export class HuaweiRtcSource implements Source {
     }
     this.troubled.retain(keys, this.deps.clock.now());
     this.appMetricKeys = appMetricKeys;
+    this.listedAt = listedAt;
     return [...appMetricKeys, ...keys];
   }
 
@@ -132,6 +141,7 @@ export class HuaweiRtcSource implements Source {
   private async refreshAppMetric(appId: string, metric: string, sdkType: string | undefined, ctx: RefreshContext): Promise<KeyData> {
     const m = this.appMetrics.get(metric)!;
     const { interval, window } = this.cfg.app_quality;
+    const startedAt = this.deps.clock.now();
     const points = await this.client.realtimePoints(m.api, { app: this.apps.get(appId)!.app_id, metric, sdk_type: sdkType }, window, {
       signal: ctx.signal,
       priority: APP_METRICS,
@@ -139,21 +149,24 @@ export class HuaweiRtcSource implements Source {
     const labels: Record<string, string> = sdkType ? { app_id: appId, sdk_type: sdkType } : { app_id: appId };
     const r = appSamples(m, labels, points);
     this.reportDropped(`realtime_${m.api}`, { app_id: appId, metric }, r.dropped, r.samples.length);
-    return { series: renderSamples(r.samples), freshForMs: this.untilOwnSlot(appMetricKey(appId, metric, sdkType), interval) };
+    return { series: renderSamples(r.samples), refreshAtMs: this.nextOwnSlot(appMetricKey(appId, metric, sdkType), interval, startedAt) };
   }
 
   /**
    * An app's figures are read each in its own slot of the interval, not all at
    * once: 18 requests queued together would hold a troubled room behind them
-   * for half a minute. The wait until the key's slot, at least half an interval.
+   * for half a minute. A read that began within its slot's step is next due at
+   * the following slot, however late in the step a scrape came; the first read
+   * (every figure at once), or one after the slots moved or a step went
+   * unscraped, at the first slot at least half an interval after it began.
    */
-  private untilOwnSlot(key: string, interval: number): number {
+  private nextOwnSlot(key: string, interval: number, startedAt: number): number {
     const keys = this.appMetricKeys;
-    const offset = (Math.max(0, keys.indexOf(key)) * interval) / Math.max(1, keys.length);
-    const now = this.deps.clock.now();
-    let next = Math.floor(now / interval) * interval + offset;
-    while (next < now + interval / 2) next += interval;
-    return next - now;
+    const offset = Math.round((Math.max(0, keys.indexOf(key)) * interval) / Math.max(1, keys.length));
+    const next = nextGridPoint(offset, interval, startedAt);
+    const slot = next - interval === this.appSlots.get(key) ? next : offset + Math.ceil((startedAt + interval / 2 - offset) / interval) * interval;
+    this.appSlots.set(key, slot);
+    return slot;
   }
 
   /**
@@ -165,7 +178,12 @@ export class HuaweiRtcSource implements Source {
   private async refreshEvents(appId: string, ctx: RefreshContext): Promise<KeyData> {
     const ev = this.cfg.abnormal_events;
     const now = this.deps.clock.now();
-    const whole = now - (this.wholeWindowReadAt.get(appId) ?? -Infinity) >= ev.window / 3;
+    // Anchored at the scrape that listed the key, not at the first poll, which waits for room discovery.
+    if (!this.eventGridAnchors.has(appId)) this.eventGridAnchors.set(appId, gridAnchor(this.listedAt ?? now, ev.interval));
+    const nextPoll = nextGridPoint(this.eventGridAnchors.get(appId)!, ev.interval, now);
+    // Whole-window reads go by grid points, not the clock: when in its step a scrape came does not move them.
+    const gridPoint = nextPoll - ev.interval;
+    const whole = gridPoint - (this.wholeWindowReadAt.get(appId) ?? -Infinity) >= ev.window / 3;
     const counter = this.counters.get(appId)!;
     const forgetBefore = windowStartMs(now, ev.window);
     const answer = await this.client.abnormalEvents(
@@ -179,7 +197,7 @@ export class HuaweiRtcSource implements Source {
         for (const [roomId, n] of counted.rooms) this.troubled.add(tupleKey('room', appId, roomId), n, countedAt);
       },
     );
-    if (whole) this.wholeWindowReadAt.set(appId, now);
+    if (whole) this.wholeWindowReadAt.set(appId, gridPoint);
     if (answer.truncated) {
       const lost = answer.total - answer.read;
       if (lost > 0) this.deps.dropPoints('abnormal_events', 'past_max_pages', lost);
@@ -188,7 +206,7 @@ export class HuaweiRtcSource implements Source {
         'more abnormal events than max_pages; the rest are not counted',
       );
     }
-    return { series: renderSamples(counter.samples()), freshForMs: ev.interval };
+    return { series: renderSamples(counter.samples()), refreshAtMs: nextPoll };
   }
 
   /** Counts and logs unusable points; an answer with nothing usable fails the refresh, keeping the last good data. */
