@@ -307,9 +307,9 @@ export class SourceRunner {
 }
 
 /**
- * Real time a scrape gives the page's rebuild after its wait for refreshes:
- * within the default 500 ms scrape-timeout offset. Rebuilding is CPU work, so
- * real time, whatever clock the refreshes run on.
+ * Real time a scrape gives the page's rebuild at least, after its wait for
+ * refreshes: within the default 500 ms scrape-timeout offset. Rebuilding is
+ * CPU work, so real time, whatever clock the refreshes run on.
  */
 const BUILD_ALLOWANCE_MS = 250;
 
@@ -325,6 +325,7 @@ export class Scheduler {
   /** Refreshes what is due, waiting at most `waitMs`, then returns the page with what is there by then. */
   async collect(waitMs: number, signal?: AbortSignal): Promise<CachedPage> {
     const refreshed = Promise.all(this.runners.map((r) => r.kick()));
+    const startedAt = this.clock.now();
     if (waitMs > 0) {
       const deadline = new AbortController();
       const stop = () => deadline.abort();
@@ -333,10 +334,12 @@ export class Scheduler {
       deadline.abort();
       signal?.removeEventListener('abort', stop);
     }
-    // The page with what changed meanwhile; a build that outlasts its allowance (a whole
-    // 100,000-stream batch) finishes in the background, and this scrape gets the page before it.
+    // The page with what changed meanwhile, given what is left of the wait (at least the
+    // allowance); a longer build (a whole 100,000-stream batch) finishes in the background,
+    // and this scrape gets the page before it.
+    const left = Math.max(BUILD_ALLOWANCE_MS, waitMs - (this.clock.now() - startedAt));
     let allowance: NodeJS.Timeout | undefined;
-    await Promise.race([this.built(), new Promise<void>((resolve) => (allowance = setTimeout(resolve, BUILD_ALLOWANCE_MS)))]);
+    await Promise.race([this.built(), new Promise<void>((resolve) => (allowance = setTimeout(resolve, left)))]);
     clearTimeout(allowance);
     return this.page;
   }
