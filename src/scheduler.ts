@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { sleep, type Clock } from './clock.js';
 import { CachedPage } from './exposition.js';
 import { SourcePage, type SourcePageBuild } from './page.js';
+import { TimeSlices } from './slices.js';
 import { gridAnchor, nextGridPoint } from './refresh-grid.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { Source } from './source.js';
@@ -193,13 +194,17 @@ export class SourceRunner {
   }
 
   /** `askedAt`: when the scrape that starts these refreshes came (a listing round starts new keys later). */
-  private kickKeys(askedAt: number): Promise<void> {
+  /** Starts the due keys' refreshes, yielding to the event loop between slices (starting thousands takes a while). */
+  private async kickKeys(askedAt: number): Promise<void> {
     const pending: Promise<void>[] = [];
+    const slices = new TimeSlices();
     for (const [key, st] of this.keys) {
+      if (slices.due()) await slices.yieldNow();
+      if (this.keys.get(key) !== st) continue; // left the list meanwhile
       if (this.due(st)) this.refreshKey(key, st, askedAt);
       if (st.inflight) pending.push(st.inflight);
     }
-    return Promise.all(pending).then(() => undefined);
+    await Promise.all(pending);
   }
 
   /** Not running, not backing off, and its due time has come (or its last attempt failed, or it is wanted at once). */
