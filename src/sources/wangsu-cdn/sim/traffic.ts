@@ -129,6 +129,20 @@ export class TrafficModel {
     return unitMix(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
   }
 
+  /**
+   * True when the stream has no traffic in any minute slice ending in
+   * [firstEndMs, lastEndMs] (both on the minute) because it is a churned stream
+   * that was not live then: the simulator skips it without computing its
+   * slices (a batch of a churning domain lists 2000 streams, most of them over). False otherwise.
+   */
+  churnedAndOver(domain: string, stream: string, firstEndMs: number, lastEndMs: number): boolean {
+    const start = this.churnStart(domain, stream);
+    if (start === undefined) return false;
+    const lifetime = this.churn.get(domain)!.lifetimeMinutes;
+    // The slice ending at endMs is minute floor((endMs − 1) / MINUTE), as in isLive.
+    return Math.floor((lastEndMs - 1) / MINUTE) < start || Math.floor((firstEndMs - 1) / MINUTE) >= start + lifetime;
+  }
+
   /** Whether anyone watches the stream (the first stream of each domain always has viewers). */
   isWatched(domain: string, stream: string): boolean {
     if (this.churnStart(domain, stream) !== undefined) return true;
