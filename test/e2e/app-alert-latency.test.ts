@@ -43,7 +43,7 @@ function pickSeed(t0: number): number {
     const sim = new HuaweiRtcSimulator({ clock: new ManualClock(t0), world: worldOf(seed, t0) });
     const app = sim.world.appIds()[0]!;
     let least = Infinity;
-    for (let t = t0; t <= t0 + RUN_MS; t += 5 * MIN) least = Math.min(least, sim.world.scale(app, t)?.OnlineUsers ?? 0);
+    for (let t = t0; t <= t0 + RUN_MS; t += 5 * MIN) least = Math.min(least, sim.figures.scale(app, t)?.OnlineUsers ?? 0);
     if (least >= 55) return seed;
   }
   throw new Error('no seed keeps 55 users online');

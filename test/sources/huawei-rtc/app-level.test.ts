@@ -48,14 +48,14 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
       const asked = lastRequest(h, '/realtime/scale');
       // The newest minute the simulator served at that request: over, and past the lag.
       const newest = Math.floor((asked.at - LAG) / MINUTE) * MINUTE - MINUTE;
-      const scale = h.sim.world.scale(app, newest)!;
+      const scale = h.sim.figures.scale(app, newest)!;
       assert.equal(value(page, 'huaweicloud_rtc_app_online_users', `app_id="${app}"`), scale.OnlineUsers);
       assert.equal(value(page, 'huaweicloud_rtc_app_rooms', `app_id="${app}"`), 4);
       assert.equal(value(page, 'huaweicloud_rtc_app_last_sample_timestamp_seconds', `app_id="${app}",metric="OnlineUsers"`), newest / 1000);
       for (const sdk of ['native', 'webrtc'] as const) {
         const shown = value(page, 'huaweicloud_rtc_app_video_freeze_ratio', `app_id="${app}",sdk_type="${sdk}"`);
         const shownAt = value(page, 'huaweicloud_rtc_app_last_sample_timestamp_seconds', `app_id="${app}",sdk_type="${sdk}",metric="VideoFreezeRate"`)!;
-        const percent = h.sim.world.quality(app, 'VideoFreezeRate', sdk, shownAt * 1000);
+        const percent = h.sim.figures.quality(app, 'VideoFreezeRate', sdk, shownAt * 1000);
         assert.ok(percent !== undefined && shown !== undefined, `${sdk}: video freeze exported`);
         assert.ok(Math.abs(shown - percent / 100) < 1e-12, `${sdk}: ${shown} vs ${percent} %`);
         assert.ok(shown >= 0 && shown <= 1);
@@ -92,7 +92,7 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
       const page = await h.scrape();
       const app = h.sim.world.appIds()[0]!;
       const polledAt = lastRequest(h, '/abnormal-events').at;
-      const expected = h.sim.world.events(app, START, polledAt).filter(visibleAt(polledAt));
+      const expected = h.sim.events.between(app, START, polledAt).filter(visibleAt(polledAt));
       const t = tally(expected);
       assert.ok((t.get('video_freeze/video_uplink_jitter') ?? 0) > 20, 'spikes gave video freezes');
       assert.ok((t.get('slow_join/server_error') ?? 0) > 0, 'failed joins gave slow joins');
@@ -199,8 +199,8 @@ describe('huawei_rtc app-level figures and abnormal events', () => {
         const app = h.sim.world.appIds()[0]!;
         if (page.includes('huaweicloud_rtc_app_online_users{')) withFigures++;
         const polledAt = lastRequest(h, '/abnormal-events').at;
-        const own = h.sim.world
-          .events(app, START, polledAt)
+        const own = h.sim.events
+          .between(app, START, polledAt)
           .filter(visibleAt(polledAt))
           .filter((e) => shard.owns(`${app}\u001f${e.room_id}`));
         assert.ok(own.length > 0, `replica ${index} owns troubled rooms`);

@@ -7,7 +7,8 @@ import { ManualClock } from '../../../src/sim/manual-clock.js';
 import { signRequest } from '../../../src/sources/huawei-rtc/auth.js';
 import { HuaweiRtcSimulator, type SimulatorOptions } from '../../../src/sources/huawei-rtc/sim/simulator.js';
 import { START, signedGet } from '../../../src/sources/huawei-rtc/sim/drive.js';
-import type { AbnormalEvent, SdkType } from '../../../src/sources/huawei-rtc/sim/world.js';
+import type { AbnormalEvent } from '../../../src/sources/huawei-rtc/sim/abnormal-events.js';
+import type { SdkType } from '../../../src/sources/huawei-rtc/sim/world.js';
 
 const MIN = 60_000;
 const LAG = 90_000;
@@ -361,7 +362,7 @@ describe('huawei_rtc simulator: statistics world', () => {
       const sdks = rooms.flatMap((r) => w.users(r).map((u) => w.sdkType(r, u.uid)));
       const web = sdks.filter((t) => t === 'webrtc').length / sdks.length;
       assert.ok(web > 0.15 && web < 0.35, `webrtc share ${web}`);
-      const evs = w.events(s.app, START - 3_600_000, START);
+      const evs = s.sim.events.between(s.app, START - 3_600_000, START);
       const minutes = rooms.reduce((n, r) => n + w.users(r).length, 0) * 60;
       assert.ok(evs.length > minutes / 100 && evs.length < minutes / 25, `${evs.length} events in ${minutes} user-minutes`);
       assert.ok(evs.every((e) => e.abnormal_type === 2 && e.location === 'local' && [1, 16, 99].includes(e.abnormal_factor)));

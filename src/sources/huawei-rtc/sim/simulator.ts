@@ -10,24 +10,20 @@ import { SlidingWindowLimiter } from '../../../sim/rate-limiter.js';
 import { RequestLog, type SimRequest } from '../../../sim/request-log.js';
 import { listenOnLoopback, type SimServer } from '../../../sim/server.js';
 import { canonicalRequest, parseAuthorization, signature } from '../auth.js';
+import { AbnormalEvents } from './abnormal-events.js';
+import { AppFigures, NETWORK_METRICS, QUALITY_METRICS, SCALE_METRICS, type NetworkMetric, type QualityMetric, type ScaleMetric } from './app-figures.js';
 import {
   ALL_MIDS,
   DEFAULT_WORLD,
   DOWNLINK_MIDS,
   MINUTE_MS,
-  NETWORK_METRICS,
   PRESENTER_UID,
-  QUALITY_METRICS,
-  SCALE_METRICS,
   isoSeconds,
   SCREEN_DOWNLINK_MIDS,
   SCREEN_UPLINK_MIDS,
   UPLINK_MIDS,
   World,
-  type NetworkMetric,
-  type QualityMetric,
   type Room,
-  type ScaleMetric,
   type SdkType,
   type WorldOptions,
 } from './world.js';
@@ -74,6 +70,10 @@ const DAY = 86_400_000;
 
 export class HuaweiRtcSimulator {
   readonly world: World;
+  /** What the realtime quality, network and scale APIs serve. */
+  readonly figures: AppFigures;
+  /** What the abnormal-events API serves. */
+  readonly events: AbnormalEvents;
   readonly faults = new FaultQueue<Fault>();
   readonly app = express();
   readonly projectId: string;
@@ -89,11 +89,24 @@ export class HuaweiRtcSimulator {
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.world = new World({ ...DEFAULT_WORLD, ...opts.world });
+    this.figures = new AppFigures(this.world);
+    this.events = new AbnormalEvents(this.world);
     this.projectId = opts.projectId ?? '0605767a3300d5762fb7c0186d9e1779';
     this.credentials = opts.credentials ?? { accessKey: 'SIMULATORACCESSKEY01', secretKey: 'simulator-secret-key-do-not-use' };
     this.iamUser = opts.iamUser ?? { domain: 'sim-account', user: 'sim-user', password: 'sim-password' };
     for (const t of opts.staticTokens ?? []) this.tokens.set(t, Infinity);
     this.routes();
+  }
+
+  /**
+   * Forgets what the world, its figures and its events remember to answer
+   * faster: only work is lost. For benches that measure the exporter's memory
+   * in the same process.
+   */
+  forgetMemos(): void {
+    this.world.clear();
+    this.figures.clear();
+    this.events.clear();
   }
 
   /** Every request received, oldest first; status 0 while its answer is pending. */
@@ -212,7 +225,7 @@ export class HuaweiRtcSimulator {
     const state = q.state ?? 'RUNNING';
     if (state !== 'RUNNING' && state !== 'CLOSED') return void error(res, 400, 'RTC.00001003', 'Invalid parameter: state');
     const now = this.clock.now();
-    const all = state === 'RUNNING' && this.world.appIds().includes(q.app) ? this.world.runningRooms(q.app, now) : [];
+    const all = state === 'RUNNING' && this.world.hasApp(q.app) ? this.world.runningRooms(q.app, now) : [];
     const { limit, offset } = paging(q, all.length);
     res.json({
       total: all.length,
@@ -306,10 +319,10 @@ export class HuaweiRtcSimulator {
     for (let m = Math.ceil(window.from / MINUTE_MS) * MINUTE_MS; m <= last; m += MINUTE_MS) {
       const value =
         kind === 'quality'
-          ? this.world.quality(app, metric as QualityMetric, sdk, m, roomId)
+          ? this.figures.quality(app, metric as QualityMetric, sdk, m, roomId)
           : kind === 'network'
-            ? this.world.network(app, metric as NetworkMetric, sdk, m, roomId)
-            : this.world.scale(app, m, roomId)?.[metric as ScaleMetric];
+            ? this.figures.network(app, metric as NetworkMetric, sdk, m, roomId)
+            : this.figures.scale(app, m, roomId)?.[metric as ScaleMetric];
       if (value !== undefined) points.push({ time: isoSeconds(m), value });
     }
     res.json({ [kind]: points });
@@ -336,8 +349,8 @@ export class HuaweiRtcSimulator {
     if (!window) return;
     // An event is served once its minute is over and the lag has passed.
     const served = Math.floor((this.clock.now() - this.lagMs) / MINUTE_MS) * MINUTE_MS - 1;
-    const events = this.world
-      .events(app, window.from, Math.min(window.to, served))
+    const events = this.events
+      .between(app, window.from, Math.min(window.to, served))
       .filter((e) => (q.room_id === undefined || e.room_id === q.room_id) && (q.uid === undefined || e.uid === q.uid))
       .reverse();
     res.json({ total: events.length, events: events.slice(offset, offset + limit) });
@@ -352,14 +365,12 @@ export class HuaweiRtcSimulator {
       if (hi < lo) return;
       const times = this.world.pointTimes(lo, hi).reverse(); // newest first, as in the vendor's example
       if (times.length === 0) return;
+      // Formatted once for every mid of the pair.
+      const stamps = times.map((t) => new Date(t).toISOString().replace('.000Z', 'Z'));
       for (const mid of list) {
         if (!mids.includes(mid)) continue;
-        out.push({
-          uid,
-          peerid,
-          mid,
-          data: times.map((t) => ({ time: new Date(t).toISOString().replace('.000Z', 'Z'), value: this.world.value(room, uid, peerid, mid, t) })),
-        });
+        const values = this.world.values(room, uid, peerid, mid, times);
+        out.push({ uid, peerid, mid, data: stamps.map((time, i) => ({ time, value: values[i]! })) });
       }
     };
     for (const u of users) {

@@ -59,6 +59,7 @@ export interface SimulatorOptions {
 export type Fault = 'server_error' | 'html' | 'throttle' | 'malformed' | 'echo_headers' | { answer: unknown };
 
 const STREAM_LIST_MAX_SPAN_MS = 3 * 86_400_000;
+const MINUTE = 60_000;
 
 export class WangsuSimulator {
   readonly model: TrafficModel;
@@ -205,6 +206,9 @@ export class WangsuSimulator {
   }
 
   private streamEntry(q: DetailRequest, domain: string, stream: string, first: number, now: number): unknown {
+    // Only values above zero are returned: a churned stream over (or not begun) has none.
+    const lastEnd = first + Math.floor((q.toMs - first) / q.sliceMs) * q.sliceMs;
+    if (lastEnd >= first && this.model.churnedAndOver(domain, stream, first - q.sliceMs + MINUTE, lastEnd)) return undefined;
     const detailList: Record<string, unknown>[] = [];
     let total = 0;
     for (let end = first; end <= q.toMs; end += q.sliceMs) {

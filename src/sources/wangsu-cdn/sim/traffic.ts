@@ -77,6 +77,7 @@ export class TrafficModel {
   private readonly spikes: Spike[] = [];
   private readonly alwaysLive: Set<string>;
   private readonly churn = new Map<string, ChurnOptions>();
+  private lastChurnStart: { domain: string; stream: string; start: number | undefined } = { domain: '', stream: '', start: undefined };
 
   constructor(private readonly opts: TrafficModelOptions) {
     this.domains = opts.domains;
@@ -92,10 +93,13 @@ export class TrafficModel {
   }
 
   private seedOf(domain: string, stream: string): number {
-    const id = `${domain}/${stream}`;
     // Churned streams are countless and short-lived: their seeds are mixed from numbers, not cached.
     const start = this.churnStart(domain, stream);
     if (start !== undefined) return Math.floor(unitMix(this.domainSeed(domain) ^ start, Number(stream.slice(stream.indexOf('-') + 1))) * 0x1_0000_0000);
+    return this.listedSeed(`${domain}/${stream}`);
+  }
+
+  private listedSeed(id: string): number {
     let s = this.seeds.get(id);
     if (s === undefined) this.seeds.set(id, (s = stableHash(`${this.opts.seed}:${id}`)));
     return s;
@@ -105,17 +109,22 @@ export class TrafficModel {
     this.spikes.push(spike);
   }
 
+  /** seedOf(domain, ''), without asking whether '' is a churned stream (it never is). */
   private domainSeed(domain: string): number {
-    return this.seedOf(domain, '');
+    return this.listedSeed(`${domain}/`);
   }
 
   /** Start minute (Unix minutes) of a churned stream of `domain`; undefined for any other stream. */
   private churnStart(domain: string, stream: string): number | undefined {
     const churn = this.churn.get(domain);
     if (!churn) return undefined;
+    // One stream's slices ask many times in a row: its name is parsed once.
+    const last = this.lastChurnStart;
+    if (last.stream === stream && last.domain === domain) return last.start;
     const m = CHURN_NAME.exec(stream);
-    if (!m || Number(m[2]) >= churn.perMinute || Number(m[1]) < churnFirstMinute(churn)) return undefined;
-    return Number(m[1]);
+    const start = !m || Number(m[2]) >= churn.perMinute || Number(m[1]) < churnFirstMinute(churn) ? undefined : Number(m[1]);
+    this.lastChurnStart = { domain, stream, start };
+    return start;
   }
 
   /** Whether the stream is publishing during the minute ending at `endMs`. */
@@ -127,6 +136,20 @@ export class TrafficModel {
     }
     if (this.alwaysLive.has(`${domain}/${stream}`)) return true;
     return unitMix(this.seedOf(domain, stream), Math.floor((endMs - 1) / BLOCK)) < this.liveRatio;
+  }
+
+  /**
+   * True when the stream has no traffic in any minute slice ending in
+   * [firstEndMs, lastEndMs] (both on the minute) because it is a churned stream
+   * that was not live then: the simulator skips it without computing its
+   * slices (a batch of a churning domain lists 2000 streams, most of them over). False otherwise.
+   */
+  churnedAndOver(domain: string, stream: string, firstEndMs: number, lastEndMs: number): boolean {
+    const start = this.churnStart(domain, stream);
+    if (start === undefined) return false;
+    const lifetime = this.churn.get(domain)!.lifetimeMinutes;
+    // The slice ending at endMs is minute floor((endMs − 1) / MINUTE), as in isLive.
+    return Math.floor((lastEndMs - 1) / MINUTE) < start || Math.floor((firstEndMs - 1) / MINUTE) >= start + lifetime;
   }
 
   /** Whether anyone watches the stream (the first stream of each domain always has viewers). */
@@ -171,7 +194,7 @@ export class TrafficModel {
 
   /** When the minute slice ending at `endMs` first shows for `domain`: 1–5 minutes after it ends. */
   availableAt(domain: string, endMs: number): number {
-    const lag = this.availableMinMs + Math.floor(unitMix(this.seedOf(domain, ''), Math.floor(endMs / MINUTE)) * (this.availableMaxMs - this.availableMinMs));
+    const lag = this.availableMinMs + Math.floor(unitMix(this.domainSeed(domain), Math.floor(endMs / MINUTE)) * (this.availableMaxMs - this.availableMinMs));
     return endMs + lag;
   }
 
