@@ -142,11 +142,16 @@ function trackShownRooms(source: Source) {
     if (began === undefined || generation.get(key) !== began) return data;
     forget(key);
     const rooms: string[] = [];
-    for (const s of data.samples) {
-      if (s.family.name === ROOM_LAST_REFRESH.name) {
-        lastRefresh.set(s.labels.room_id!, s.value * 1000);
-        rooms.push(s.labels.room_id!);
-      } else if (s.family.name === ROOM_LAST_SAMPLE.name) lastSample.set(s.labels.room_id!, s.value * 1000);
+    for (const f of data.series.families) {
+      if (f.spec !== ROOM_LAST_REFRESH && f.spec !== ROOM_LAST_SAMPLE) continue;
+      // Room ids in the bench are plain: the label value is the id as rendered.
+      for (const m of f.text.matchAll(/room_id="([^"]*)"\} (\S+)\n/g)) {
+        const [roomId, seconds] = [m[1]!, Number(m[2]) * 1000];
+        if (f.spec === ROOM_LAST_REFRESH) {
+          lastRefresh.set(roomId, seconds);
+          rooms.push(roomId);
+        } else lastSample.set(roomId, seconds);
+      }
     }
     roomsOf.set(key, rooms);
     return data;
