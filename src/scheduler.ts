@@ -312,9 +312,8 @@ export class SourceRunner {
 }
 
 /**
- * Real time a scrape gives the page's rebuild at least, after its wait for
- * refreshes: within the default 500 ms scrape-timeout offset. Rebuilding is
- * CPU work, so real time, whatever clock the refreshes run on.
+ * Time a scrape gives the page's rebuild at least, after its wait for
+ * refreshes: within the default 500 ms scrape-timeout offset.
  */
 const BUILD_ALLOWANCE_MS = 250;
 
@@ -343,9 +342,9 @@ export class Scheduler {
     // allowance); a longer build (a whole 100,000-stream batch) finishes in the background,
     // and this scrape gets the page before it.
     const left = Math.max(BUILD_ALLOWANCE_MS, waitMs - (this.clock.now() - startedAt));
-    let allowance: NodeJS.Timeout | undefined;
-    await Promise.race([this.built(), new Promise<void>((resolve) => (allowance = setTimeout(resolve, left)))]);
-    clearTimeout(allowance);
+    const done = new AbortController();
+    await Promise.race([this.built(), sleep(this.clock, left, done.signal).catch(() => undefined)]);
+    done.abort();
     return this.page;
   }
 
