@@ -10,6 +10,7 @@
 import { sleep } from '../src/clock.js';
 import { sourceHarness } from '../src/sim/drive.js';
 import { flushMicrotasks, ManualClock } from '../src/sim/manual-clock.js';
+import { prng } from '../src/sim/noise.js';
 import type { SimRequest } from '../src/sim/request-log.js';
 import type { Source, SourceDefinition } from '../src/source.js';
 import { huaweiRtc } from '../src/sources/huawei-rtc/index.js';
@@ -79,18 +80,6 @@ function withLatency(definition: SourceDefinition, clock: ManualClock, busy: Bus
       };
       return slowed;
     },
-  };
-}
-
-/** A seeded uniform [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
@@ -190,7 +179,7 @@ async function measure(makeRig: () => Promise<Rig>, c: Case, seed: number): Prom
   try {
     const start = rig.clock.now();
     const end = start + HOUR;
-    for (const t of scrapeTimes(c, start, end, seeded(seed))) {
+    for (const t of scrapeTimes(c, start, end, prng(seed))) {
       await advanceTo(rig, t);
       rig.scrape();
       await rig.busy.settle();

@@ -22,7 +22,7 @@ export function formatValue(v: number): string {
  * header and a trailer whose CRC is combined from theirs.
  */
 export class CachedPage {
-  private combined: { crc: number; length: number } | undefined;
+  private compressed: Promise<{ deflated: Buffer[]; crc: number; length: number }> | undefined;
 
   constructor(readonly blocks: readonly Block[] = []) {}
 
@@ -43,22 +43,18 @@ export class CachedPage {
 
   /** One gzip member: header, the blocks' deflate streams, `tail` compressed now, trailer. */
   async gzipWith(tail: string): Promise<Buffer[]> {
-    const parts = await Promise.all(this.blocks.map((b) => b.part()));
-    if (!this.combined) {
+    // Once per page, not per scrape: the blocks' deflate streams and their combined CRC.
+    this.compressed ??= Promise.all(this.blocks.map((b) => b.part())).then((parts) => {
       let crc = 0;
       let length = 0;
       for (const p of parts) {
         crc = crc32Combine(crc, p.crc, p.length);
         length += p.length;
       }
-      this.combined = { crc, length };
-    }
+      return { deflated: parts.map((p) => p.deflated), crc, length };
+    });
+    const head = await this.compressed;
     const last = finalPart(tail);
-    return [
-      GZIP_HEADER,
-      ...parts.map((p) => p.deflated),
-      last.deflated,
-      gzipTrailer(crc32Combine(this.combined.crc, last.crc, last.length), this.combined.length + last.length),
-    ];
+    return [GZIP_HEADER, ...head.deflated, last.deflated, gzipTrailer(crc32Combine(head.crc, last.crc, last.length), head.length + last.length)];
   }
 }

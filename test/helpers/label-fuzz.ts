@@ -10,18 +10,9 @@ import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { sources } from '../../src/sources/index.js';
 import { buildMidFamilies, ROOM_LAST_REFRESH, ROOM_LAST_SAMPLE, UNKNOWN_MID_FAMILY } from '../../src/sources/huawei-rtc/families.js';
 import { wangsuFamilies } from '../../src/sources/wangsu-cdn/families.js';
+import { prng } from '../../src/sim/noise.js';
 
-/** mulberry32: a small deterministic PRNG, so a failure reproduces from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const PIECES = [
   '\ud800', // lone high surrogate
