@@ -82,7 +82,11 @@ async function ioTurns(turns = 40): Promise<void> {
 
 /**
  * Waits for `p`, giving I/O event-loop turns and, when nothing moves, advancing
- * the fake clock by `stepMs` (budget waits and back-offs run on it).
+ * the fake clock by at most `stepMs` towards its next timer (budget waits,
+ * back-off sleeps and scrape deadlines run on it). With no timer pending it
+ * waits in real time instead: a refresh busy with real work (a slow loopback
+ * answer, zlib on the thread pool) must not see fake minutes pass meanwhile,
+ * or back-offs end and keys fall due that the test never meant to.
  */
 export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_000, maxSteps = 100_000): Promise<T> {
   let done = false;
@@ -92,7 +96,10 @@ export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_00
   );
   for (let i = 0; !done && i < maxSteps; i++) {
     for (let j = 0; j < 25 && !done; j++) await ioTurns(4);
-    if (!done) await clock.advance(stepMs);
+    if (done) break;
+    const next = clock.nextTimerAt();
+    if (next === undefined) await new Promise((r) => setTimeout(r, 1));
+    else await clock.advance(Math.min(stepMs, Math.max(0, next - clock.now())));
   }
   return p;
 }
