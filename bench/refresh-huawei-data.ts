@@ -3,8 +3,8 @@
 //
 // A room has 4 users; each user has 7 uplink entries (peerid "0") and, about
 // each of the 3 others, 6 downlink entries: 100 qos/details entries, each with
-// 51 points 10 s apart (a 10-minute lookback minus the 90 s data lag, as the
-// project's simulator serves), newest first. So a room is 100 series plus its
+// up to 51 points 10 s apart (a 10-minute lookback minus the 90 s data lag, as
+// the project's simulator serves; fewer when the query starts later), newest first. So a room is 100 series plus its
 // two freshness gauges. Answers are built from a few templates per data time
 // (the room id substituted), so the fake stays small and cheap at 10,000
 // rooms; the data time follows the request's end_time, so values and times
@@ -66,15 +66,15 @@ function hashString(s: string): number {
 
 const apiTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
-/** One template's 100 entries, as JSON text each. */
-function entriesJson(template: number, newestMs: number): string[] {
+/** One template's 100 entries with `points` points each, as JSON text each. */
+function entriesJson(template: number, newestMs: number, points: number): string[] {
   const epoch = newestMs / SPACING_MS;
-  const times = Array.from({ length: POINTS }, (_, k) => apiTime(newestMs - k * SPACING_MS));
+  const times = Array.from({ length: points }, (_, k) => apiTime(newestMs - k * SPACING_MS));
   const uids = Array.from({ length: USERS }, (_, u) => String(10_000 + template * 10 + u));
   const out: string[] = [];
   const entry = (e: number, uid: string, peerid: string, mid: string, userIndex: number) => {
-    const points: string[] = [];
-    for (let k = 0; k < POINTS; k++) {
+    const texts: string[] = [];
+    for (let k = 0; k < points; k++) {
       let value: string;
       if (k > 0 && unit(template, epoch, e, k, 1) < 0.02) value = 'null';
       // Even users send landscape 1280×720, odd ones portrait 720×1280.
@@ -85,9 +85,9 @@ function entriesJson(template: number, newestMs: number): string[] {
         const v = Math.min(r.hi, Math.max(r.lo, base + (r.hi - r.lo) * 0.2 * (unit(template, epoch, e, k, 3) - 0.5)));
         value = String(Number(v.toFixed(r.decimals)));
       }
-      points.push(`{"time":"${times[k]}","value":${value}}`);
+      texts.push(`{"time":"${times[k]}","value":${value}}`);
     }
-    out.push(`{"uid":"${uid}","peerid":"${peerid}","mid":"${mid}","data":[${points.join(',')}]}`);
+    out.push(`{"uid":"${uid}","peerid":"${peerid}","mid":"${mid}","data":[${texts.join(',')}]}`);
   };
   uids.forEach((uid, u) => {
     for (const mid of UPLINK_MIDS) entry(out.length, uid, '0', mid, u);
@@ -102,24 +102,27 @@ function entriesJson(template: number, newestMs: number): string[] {
 export class QosAnswers {
   private readonly cache = new Map<string, { entries: string[]; whole: Buffer }>();
 
-  /** The answer for one room, as Buffers to write in order: `{"room_id":…,"data":[…]}`. */
-  answer(room: string, endMs: number, offset: number, limit: number): Buffer[] {
+  /** The answer for one room, as Buffers to write in order: `{"room_id":…,"data":[…]}`; points within [startMs, endMs − lag]. */
+  answer(room: string, startMs: number, endMs: number, offset: number, limit: number): Buffer[] {
     const template = hashString(room) % TEMPLATES;
-    const t = this.template(template, newestPointMs(endMs));
+    const newestMs = newestPointMs(endMs);
+    const points = Math.min(POINTS, Math.floor((newestMs - startMs) / SPACING_MS) + 1);
     const head = Buffer.from(`{"room_id":${JSON.stringify(room)},"data":[`);
+    if (points <= 0) return [head, Buffer.from(']}')];
+    const t = this.template(template, newestMs, points);
     if (offset === 0 && limit >= t.entries.length) return [head, t.whole];
     return [head, Buffer.from(`${t.entries.slice(offset, offset + limit).join(',')}]}`)];
   }
 
-  private template(template: number, newestMs: number): { entries: string[]; whole: Buffer } {
-    const key = `${newestMs}:${template}`;
+  private template(template: number, newestMs: number, points: number): { entries: string[]; whole: Buffer } {
+    const key = `${newestMs}:${template}:${points}`;
     let t = this.cache.get(key);
     if (!t) {
-      const entries = entriesJson(template, newestMs);
+      const entries = entriesJson(template, newestMs, points);
       t = { entries, whole: Buffer.from(`${entries.join(',')}]}`) };
       this.cache.set(key, t);
-      // Two data times' worth: a refresh never spans more.
-      if (this.cache.size > 2 * TEMPLATES) this.cache.delete(this.cache.keys().next().value!);
+      // A few data times and window lengths' worth: a refresh never spans more.
+      if (this.cache.size > 4 * TEMPLATES) this.cache.delete(this.cache.keys().next().value!);
     }
     return t;
   }

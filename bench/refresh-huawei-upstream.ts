@@ -20,8 +20,8 @@ function send(res: ServerResponse, status: number, parts: Buffer[]): void {
   res.end(parts.at(-1));
 }
 
-/** Requests answered, by API: the parent reads them to see how far a capped refresh got. */
-const served = { rooms: 0, qos: 0 };
+/** Requests answered, by API, and qos/details bytes: the parent reads them to see how far a capped refresh got and what a refresh read. */
+const served = { rooms: 0, qos: 0, qosBytes: 0 };
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://upstream');
@@ -32,10 +32,14 @@ const server = createServer((req, res) => {
   if (url.pathname === QOS_PATH) served.qos++;
   if (url.pathname === ROOMS_PATH) return send(res, 200, [Buffer.from(roomsPage(rooms, offset, limit))]);
   if (url.pathname === QOS_PATH) {
+    const start = Date.parse(q.get('start_time') ?? '');
     const end = Date.parse(q.get('end_time') ?? '');
     const room = q.get('room_id');
-    if (!room || !Number.isFinite(end)) return send(res, 400, [Buffer.from('{"error_code":"DATA.100011001","error_msg":"room_id, end_time"}')]);
-    return send(res, 200, answers.answer(room, end, offset, limit));
+    if (!room || !Number.isFinite(start) || !Number.isFinite(end))
+      return send(res, 400, [Buffer.from('{"error_code":"DATA.100011001","error_msg":"room_id, start_time, end_time"}')]);
+    const parts = answers.answer(room, start, end, offset, limit);
+    for (const p of parts) served.qosBytes += p.length;
+    return send(res, 200, parts);
   }
   send(res, 404, [Buffer.from('{"error_code":"APIGW.0101","error_msg":"not found"}')]);
 });

@@ -116,6 +116,13 @@ interface Side {
   capped?: string;
   /** When capped: the first refresh's CPU scaled from the rooms it fetched to all of them. */
   projectedCpuMs?: number;
+  /** qos/details bytes the fake upstream served per measured refresh. */
+  readBytes: number[];
+}
+
+/** qos/details bytes the fake upstream has served so far. */
+async function qosBytes(upstreamChild: ChildProcess): Promise<number> {
+  return ((await ask(upstreamChild, { type: 'stats' }, 'result')).result as { qosBytes: number }).qosBytes;
 }
 
 /** How many refreshes to measure after the first, from how long the first took: the run must fit its budget. */
@@ -138,7 +145,7 @@ async function warmScrapes(c: ChildProcess, url: string, side: Side): Promise<vo
 }
 
 async function runOurs(size: Size, upstream: string, upstreamChild: ChildProcess, capS: number | undefined): Promise<Side> {
-  const side: Side = { refreshes: [], problems: [] };
+  const side: Side = { refreshes: [], problems: [], readBytes: [] };
   const c = child('./refresh-ours.js', ['huawei', upstream, String(START_MS)], { profile: true });
   try {
     const url = await ready(c);
@@ -162,10 +169,12 @@ async function runOurs(size: Size, upstream: string, upstreamChild: ChildProcess
     if (problem) side.problems.push(`first refresh: ${problem}`);
     const n = repetitions(side.first.wallMs);
     for (let i = 0; i < n; i++) {
+      const bytesBefore = await qosBytes(upstreamChild);
       const { nowMs } = await ask(c, { type: 'begin', advanceMs: ADVANCE_MS }, 'begun');
       const page = await scrape(url, 600);
       const { measure } = await ask(c, { type: 'end' }, 'ended');
       side.refreshes.push(measure);
+      side.readBytes.push((await qosBytes(upstreamChild)) - bytesBefore);
       const p = checkHuaweiPage(pageText(page), size.rooms, nowMs);
       if (p) side.problems.push(`refresh ${i + 1}: ${p}`);
     }
@@ -178,8 +187,8 @@ async function runOurs(size: Size, upstream: string, upstreamChild: ChildProcess
   }
 }
 
-async function runReference(size: Size, upstream: string): Promise<Side> {
-  const side: Side = { refreshes: [], problems: [] };
+async function runReference(size: Size, upstream: string, upstreamChild: ChildProcess): Promise<Side> {
+  const side: Side = { refreshes: [], problems: [], readBytes: [] };
   const c = child('./refresh-reference.js', [upstream]);
   try {
     const url = await ready(c);
@@ -187,8 +196,10 @@ async function runReference(size: Size, upstream: string): Promise<Side> {
     side.first = first.measure;
     const n = repetitions(first.measure.wallMs);
     for (let i = 0; i < n; i++) {
+      const bytesBefore = await qosBytes(upstreamChild);
       const r = await ask(c, { type: 'refresh' }, 'refreshed');
       side.refreshes.push(r.measure);
+      side.readBytes.push((await qosBytes(upstreamChild)) - bytesBefore);
       if (r.series !== size.rooms * SERIES_PER_ROOM) side.problems.push(`refresh ${i + 1}: ${r.series} series set, expected ${size.rooms * SERIES_PER_ROOM}`);
     }
     side.peakRssMb = maxOf(side.refreshes.map((r) => r.peakRssMb));
@@ -245,7 +256,7 @@ function table(rows: string[][]): void {
 
 function report(size: Size, ours: Side, ref: Side | undefined, floor: FloorResult | undefined): void {
   const series = size.rooms * SERIES_PER_ROOM;
-  const upstreamMb = floor ? ` (upstream answers ${(floor.bytes / 1e6).toFixed(0)} MB per refresh)` : '';
+  const upstreamMb = floor ? ` (upstream answers for the whole 10-minute lookback: ${(floor.bytes / 1e6).toFixed(0)} MB)` : '';
   console.log(`\n== ${size.label}: ${series.toLocaleString('en')} series, ${size.rooms.toLocaleString('en')} rooms × ${SERIES_PER_ROOM}${upstreamMb} ==`);
   const cpu = (m: Measure) => m.cpuMs;
   const warm = (s: Side | undefined, f: (w: NonNullable<Side['warm']>) => string) => (s?.warm ? f(s.warm) : '');
@@ -274,6 +285,13 @@ function report(size: Size, ours: Side, ref: Side | undefined, floor: FloorResul
       ours.first ? fmtS(ours.first.cpuMs) : '',
       ref?.first ? fmtS(ref.first.cpuMs) : '',
       ratio(ours.first?.cpuMs, ref?.first?.cpuMs),
+      '',
+    ],
+    [
+      'upstream bytes read per refresh (median)',
+      ours.readBytes.length ? fmtMb(median(ours.readBytes) / 1e6) : '',
+      ref?.readBytes.length ? fmtMb(median(ref.readBytes) / 1e6) : '',
+      ratio(ours.readBytes.length ? median(ours.readBytes) : undefined, ref?.readBytes.length ? median(ref.readBytes) : undefined),
       '',
     ],
     ['longest event-loop stall', spread(ours, (m) => m.eldMaxMs, fmtMs), spread(ref, (m) => m.eldMaxMs, fmtMs), '', goal300 ? '≤ 50 ms' : ''],
@@ -431,7 +449,7 @@ async function main(): Promise<void> {
       let capS: number | undefined;
       if (size.oursOnly) capS = Math.max(30, Math.floor(BUDGET_S - elapsedS() - (process.env.BENCH_REFRESH_WANGSU === '0' ? 0 : WANGSU_RESERVE_S)));
       ours = await runOurs(size, upstream, up, capS);
-      if (!size.oursOnly) ref = await runReference(size, upstream);
+      if (!size.oursOnly) ref = await runReference(size, upstream, up);
     } finally {
       await stop(up);
     }

@@ -126,9 +126,10 @@ export class HuaweiRtcClient {
     roomId: string,
     families: ReadonlyMap<string, MidFamily>,
     ctx: RefreshContext,
+    sinceMs?: number,
   ): Promise<{ entries: QosLatest[]; dropped: Map<string, number>; usable: number; truncated: boolean; askedAt: number }> {
     const { cfg } = this;
-    const window = new SentWindow(this.deps.clock, cfg.lookback);
+    const window = new SentWindow(this.deps.clock, cfg.lookback, sinceMs);
     const base: Record<string, string> = {
       app_id: app.app_id,
       room_id: roomId,
@@ -229,7 +230,8 @@ export class HuaweiRtcClient {
 
 /**
  * A query window [now − lookback, now] whose `now` is the moment the first
- * request using it is sent, then kept for the following pages.
+ * request using it is sent, then kept for the following pages. With
+ * `sinceMs`, it starts there instead when that is later (and before its end).
  */
 class SentWindow {
   private window: { start: string; end: string } | undefined;
@@ -237,12 +239,15 @@ class SentWindow {
   constructor(
     private readonly clock: { now(): number },
     private readonly lookbackMs: number,
+    private readonly sinceMs?: number,
   ) {}
 
   fix(): { start_time: string; end_time: string } {
     if (!this.window) {
       this.endMs = this.clock.now();
       this.window = queryWindow(this.endMs, this.lookbackMs);
+      const since = this.sinceMs === undefined ? Number.NaN : Math.floor(this.sinceMs / 1000) * 1000;
+      if (since > Date.parse(this.window.start) && since < this.endMs - 1000) this.window = { start: apiTime(since), end: this.window.end };
     }
     return { start_time: this.window.start, end_time: this.window.end };
   }

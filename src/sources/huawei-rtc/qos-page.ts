@@ -27,29 +27,40 @@ const PAGE = new JsonFields(['data']);
 const ENTRY = new JsonFields(['uid', 'peerid', 'mid', 'data']);
 const POINT = new JsonFields(['time', 'value']);
 
-/** The point's time is `YYYY-MM-DDThh:mm:ssZ` with plausible fields; positions of the digits. */
-const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-function isApiTime(b: Buffer, s: number, e: number): boolean {
-  if (e - s !== 20 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x54 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || b[s + 19] !== 0x5a)
-    return false;
-  for (let k = 0; k < DIGITS.length; k++) {
-    const c = b[s + DIGITS[k]!]!;
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  const month = two(b, s + 5);
-  const day = two(b, s + 8);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(b, s + 11) <= 23 && two(b, s + 14) <= 59 && two(b, s + 17) <= 59;
-}
+/** A digit's value, or a number over 9 for any other byte (unsigned). */
+const digit = (b: Buffer, at: number) => (b[at]! - 0x30) >>> 0;
 
-const two = (b: Buffer, at: number) => (b[at]! - 0x30) * 10 + (b[at + 1]! - 0x30);
-
-/** Byte order is time order for two API times. */
-function later(b: Buffer, a: number, than: number): boolean {
-  for (let j = 0; j < 19; j++) {
-    const d = b[a + j]! - b[than + j]!;
-    if (d !== 0) return d > 0;
-  }
-  return false;
+/**
+ * The point's time, `YYYY-MM-DDThh:mm:ssZ` with plausible fields, as a number
+ * that orders as the time does (each field in a radix above its range), read
+ * in one pass; -1 for anything else. Comparing these is comparing the times.
+ */
+function apiTimeKey(b: Buffer, s: number, e: number): number {
+  if (e - s !== 20 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x54 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || b[s + 19] !== 0x5a) return -1;
+  const y0 = digit(b, s);
+  const y1 = digit(b, s + 1);
+  const y2 = digit(b, s + 2);
+  const y3 = digit(b, s + 3);
+  const mo0 = digit(b, s + 5);
+  const mo1 = digit(b, s + 6);
+  const d0 = digit(b, s + 8);
+  const d1 = digit(b, s + 9);
+  const h0 = digit(b, s + 11);
+  const h1 = digit(b, s + 12);
+  const mi0 = digit(b, s + 14);
+  const mi1 = digit(b, s + 15);
+  const s0 = digit(b, s + 17);
+  const s1 = digit(b, s + 18);
+  if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9) return -1;
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  const hour = h0 * 10 + h1;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return -1;
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  // At most 9999 × 2^26 + …: an exact integer in a double.
+  return ((((year * 16 + month) * 32 + day) * 32 + hour) * 64 + minute) * 64 + second;
 }
 
 /**
@@ -80,7 +91,7 @@ function readEntry(r: JsonReader, families: ReadonlyMap<string, MidFamily>, page
   let points = false;
   /** Where the points start when they come before the mid: read once the mid (its range) is known. */
   let pointsAt = -1;
-  const latest = { time: -1, value: 0 };
+  const latest: Latest = { time: -1, key: -1, value: 0 };
   r.openObject();
   for (let f; (f = r.nextField(ENTRY)) !== END;) {
     if (f === 0) uid = r.id();
@@ -102,9 +113,13 @@ function readEntry(r: JsonReader, families: ReadonlyMap<string, MidFamily>, page
   page.entries.push({ uid, peerid, mid, time: latest.time < 0 ? undefined : r.bytes.toString('latin1', latest.time, latest.time + 20), value: latest.value });
 }
 
-/** `{"time":"` and `","value":`: the compact layout the API sends a point in. */
-const POINT_OPEN = Buffer.from('{"time":"');
-const POINT_VALUE = Buffer.from('","value":');
+/** The newest usable point of an entry so far: its time's offset in the bytes (-1: none yet) and order key. */
+interface Latest {
+  time: number;
+  key: number;
+  value: number;
+}
+
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
@@ -113,14 +128,20 @@ const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
  * it, or -1 for anything else (other spacing or key order, an odd time, an
  * exponent, many digits): the general reader takes those, to the same result.
  */
-function compactPoint(b: Buffer, at: number, point: { time: number; value: number | null }): number {
-  for (let k = 0; k < 9; k++) if (b[at + k] !== POINT_OPEN[k]) return -1;
+function compactPoint(b: Buffer, at: number, point: { key: number; value: number | null }): number {
+  // {"time":"
+  if (b[at] !== 0x7b || b[at + 1] !== 0x22 || b[at + 2] !== 0x74 || b[at + 3] !== 0x69 || b[at + 4] !== 0x6d || b[at + 5] !== 0x65) return -1;
+  if (b[at + 6] !== 0x22 || b[at + 7] !== 0x3a || b[at + 8] !== 0x22) return -1;
   const time = at + 9;
-  if (!isApiTime(b, time, time + 20)) return -1;
-  for (let k = 0; k < 10; k++) if (b[time + 20 + k] !== POINT_VALUE[k]) return -1;
-  let i = time + 30;
+  const key = apiTimeKey(b, time, time + 20);
+  if (key < 0) return -1;
+  // ","value":
+  const v = time + 20;
+  if (b[v] !== 0x22 || b[v + 1] !== 0x2c || b[v + 2] !== 0x22 || b[v + 3] !== 0x76 || b[v + 4] !== 0x61 || b[v + 5] !== 0x6c) return -1;
+  if (b[v + 6] !== 0x75 || b[v + 7] !== 0x65 || b[v + 8] !== 0x22 || b[v + 9] !== 0x3a) return -1;
+  let i = v + 10;
   let c = b[i]!;
-  point.time = time;
+  point.key = key;
   if (c === 0x6e) {
     if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c || b[i + 4] !== 0x7d) return -1;
     point.value = null;
@@ -142,31 +163,34 @@ function compactPoint(b: Buffer, at: number, point: { time: number; value: numbe
     c = b[++i]!;
   }
   if (c !== 0x7d || decimals === 0 || digits > 15) return -1;
-  const v = decimals > 0 ? mantissa / POW10[decimals]! : mantissa;
-  point.value = negative ? -v : v;
+  const abs = decimals > 0 ? mantissa / POW10[decimals]! : mantissa;
+  point.value = negative ? -abs : abs;
   return i + 1;
 }
 
-/** The points of one entry: `latest.time` becomes the offset of the newest usable point's time. */
-function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, latest: { time: number; value: number }): void {
+/** The points of one entry: `latest` becomes the newest usable point. */
+function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, latest: Latest): void {
   const b = r.bytes;
-  const compact = { time: 0, value: null as number | null };
+  const compact = { key: 0, value: null as number | null };
   r.openArray();
   while (r.nextItem()) {
-    const end = compactPoint(b, r.next, compact);
+    const at = r.next;
+    const end = compactPoint(b, at, compact);
     if (end >= 0) {
       r.skipPast(end);
-      if (compact.value !== null) judge(b, compact.time, compact.value, known, page, latest);
+      if (compact.value !== null) judge(at + 9, compact.key, compact.value, known, page, latest);
       continue;
     }
     let time = -2; // -2: no time key; -1: not an API time
+    let key = -1;
     let value: number | null | undefined;
     r.openObject();
     for (let f; (f = r.nextField(POINT)) !== END;) {
       if (f === 0) {
         if (r.kind() !== 'string') r.fail('a point time that is not a string');
         r.stringSpan();
-        time = isApiTime(b, r.spanStart, r.spanEnd) ? r.spanStart : -1;
+        key = apiTimeKey(b, r.spanStart, r.spanEnd);
+        time = key < 0 ? -1 : r.spanStart;
       } else if (f === 1) {
         const kind = r.kind();
         if (kind === 'null') value = (r.isNull(), null);
@@ -177,19 +201,20 @@ function readPoints(r: JsonReader, known: MidFamily | undefined, page: QosPage, 
     if (time === -2 || value === undefined) r.fail('a point without time or value');
     if (value === null) continue; // a gap in the series, not an error
     if (time === -1) count(page.dropped, 'bad_time');
-    else judge(b, time, value, known, page, latest);
+    else judge(time, key, value, known, page, latest);
   }
 }
 
-/** A point with an API time at `time`: counted as usable (and kept if the latest) or dropped. */
-function judge(b: Buffer, time: number, value: number, known: MidFamily | undefined, page: QosPage, latest: { time: number; value: number }): void {
+/** A point with an API time at `time` (order key `key`): counted as usable (and kept if the latest) or dropped. */
+function judge(time: number, key: number, value: number, known: MidFamily | undefined, page: QosPage, latest: Latest): void {
   if (!Number.isFinite(value)) count(page.dropped, 'not_finite');
   // convert() rounds (toPrecision): only a product over the bound can be out of range.
   else if (known && (value < 0 || (value * known.factor > known.max && convert(value, known.factor) > known.max))) count(page.dropped, 'out_of_range');
   else {
     page.usable++;
-    if (latest.time < 0 || later(b, time, latest.time)) {
+    if (key > latest.key) {
       latest.time = time;
+      latest.key = key;
       latest.value = value;
     }
   }

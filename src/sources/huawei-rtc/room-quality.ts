@@ -14,6 +14,8 @@ export interface RoomSeries {
   series: RenderedSeries;
   /** Series not exported because their user left the call. */
   departed: number;
+  /** The room's newest usable point (ms), if any: series older than it by departedAfterMs are never exported again. */
+  newestMs: number | undefined;
 }
 
 /**
@@ -40,7 +42,8 @@ export function roomSeries(
   }
   const out = new SeriesWriter();
   const roomLabels = ROOM.render(room.app_id, room.room_id);
-  const departedBefore = newest === undefined ? 0 : Date.parse(newest) - o.departedAfterMs;
+  const newestMs = newest === undefined ? undefined : Date.parse(newest);
+  const departedBefore = newestMs === undefined ? 0 : newestMs - o.departedAfterMs;
   let departed = 0;
   for (const e of latest.values()) {
     if (Date.parse(e.time!) < departedBefore) {
@@ -51,7 +54,7 @@ export function roomSeries(
     if (known) out.add(known.spec, joinLabels(roomLabels, USER.render(e.uid, e.peerid)), convert(e.value, known.factor));
     else out.add(UNKNOWN_MID_FAMILY, joinLabels(roomLabels, UNKNOWN_USER.render(e.uid, e.peerid, e.mid)), e.value);
   }
-  if (newest !== undefined) out.add(ROOM_LAST_SAMPLE, roomLabels, Date.parse(newest) / 1000);
+  if (newestMs !== undefined) out.add(ROOM_LAST_SAMPLE, roomLabels, newestMs / 1000);
   out.add(ROOM_LAST_REFRESH, roomLabels, o.nowMs / 1000);
-  return { series: out.done(), departed };
+  return { series: out.done(), departed, newestMs };
 }

@@ -47,6 +47,14 @@ export class HuaweiRtcSource implements Source {
   private appMetricKeys: string[] = [];
   /** The slot each app figure was last given. */
   private readonly appSlots = new Map<string, number>();
+  /**
+   * Per room key, where its next qos/details window may start: its newest
+   * usable point less departed_after. A series older than that has left the
+   * call for good (the room's newest point only moves forward, and stays in
+   * the window), so a shorter window exports exactly what the whole lookback
+   * would, for a fraction of the bytes (about 2 of 10 minutes by default).
+   */
+  private readonly roomWindowStart = new Map<string, number>();
 
   constructor(
     private readonly cfg: HuaweiRtcConfig,
@@ -96,6 +104,7 @@ export class HuaweiRtcSource implements Source {
       }
     }
     this.troubled.retain(keys, this.deps.clock.now());
+    for (const key of this.roomWindowStart.keys()) if (!keys.has(key)) this.roomWindowStart.delete(key);
     this.appMetricKeys = appMetricKeys;
     this.listedAt = listedAt;
     return [...appMetricKeys, ...keys];
@@ -118,10 +127,13 @@ export class HuaweiRtcSource implements Source {
     const base = typeof ctx.priority === 'function' ? ctx.priority() : ctx.priority;
     // Read at each grant: events counted while this room waits in the queue move it up.
     const priority = () => (this.troubled.isTroubled(key, this.deps.clock.now()) ? base - lead : base);
-    const { entries, dropped, usable, truncated, askedAt } = await this.client.qosDetails(this.apps.get(appId)!, roomId, this.families, {
-      signal: ctx.signal,
-      priority,
-    });
+    const { entries, dropped, usable, truncated, askedAt } = await this.client.qosDetails(
+      this.apps.get(appId)!,
+      roomId,
+      this.families,
+      { signal: ctx.signal, priority },
+      this.roomWindowStart.get(key),
+    );
     if (truncated) {
       this.deps.logger.warn(
         { app_id: appId, room_id: roomId, max_pages: this.cfg.max_pages },
@@ -131,6 +143,7 @@ export class HuaweiRtcSource implements Source {
     const room = { app_id: appId, room_id: roomId };
     this.reportDropped('qos_details', room, dropped, usable);
     const r = roomSeries(room, entries, { families: this.families, departedAfterMs: this.cfg.departed_after, nowMs: this.deps.clock.now() });
+    if (r.newestMs !== undefined) this.roomWindowStart.set(key, r.newestMs - this.cfg.departed_after);
     if (r.departed > 0) {
       this.deps.logger.debug({ ...room, series: r.departed, departed_after_ms: this.cfg.departed_after }, 'series of users who left the room are not exported');
     }
