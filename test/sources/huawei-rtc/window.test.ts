@@ -53,7 +53,10 @@ describe('huawei_rtc query window', () => {
         const n = newest.get(room);
         // A room without a point yet (just opened) is asked for the whole lookback again.
         if (n === undefined) assert.equal(span(r), 10 * 60_000, `room ${room}`);
-        else (assert.equal(r.query.start_time, new Date(n - 2 * 60_000).toISOString().replace('.000Z', 'Z'), `room ${room}`), short.add(room));
+        else {
+          assert.equal(r.query.start_time, new Date(n - 2 * 60_000).toISOString().replace('.000Z', 'Z'), `room ${room}`);
+          short.add(room);
+        }
       }
       assert.deepEqual([...short].sort(), [...newest.keys()].sort());
       for (const r of h.sim.requests.slice(0, seen).filter((q) => q.path.endsWith('/client/qos/details'))) assert.equal(span(r), 10 * 60_000);
