@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     // The harness keeps log lines (debug level) for tests to read; production writes them out.
     h.log.lines.length = 0;
     // What GET /metrics does for a Prometheus (which asks for gzip): the page's deflate, once per page.
-    await h.scheduler.exposition().gzipWith('');
+    h.scheduler.exposition().gzipWith('');
     sample();
   };
   const maxSeries = 500_000;

@@ -2,6 +2,7 @@
 // page served from cache on every scrape.
 import { crc32Combine, finalPart, GZIP_HEADER, gzipTrailer } from './gzip-member.js';
 import type { Block } from './page.js';
+import { TimeSlices } from './slices.js';
 
 /** Label value escaping per the text format: backslash, double quote, line feed. */
 export function escapeLabelValue(value: string): string {
@@ -22,7 +23,7 @@ export function formatValue(v: number): string {
  * header and a trailer whose CRC is combined from theirs.
  */
 export class CachedPage {
-  private compressed: Promise<{ deflated: Buffer[]; crc: number; length: number }> | undefined;
+  private compressed: { deflated: Buffer[]; crc: number; length: number } | undefined;
 
   constructor(readonly blocks: readonly Block[] = []) {}
 
@@ -31,9 +32,14 @@ export class CachedPage {
     return this.blocks.map((b) => b.text).join('');
   }
 
-  /** Starts compressing every block not compressed yet. */
-  prepare(): Promise<unknown> {
-    return Promise.all(this.blocks.map((b) => b.deflate()));
+  /** Compresses every block not compressed yet, in time slices (a scrape after it finds all done). */
+  async prepare(): Promise<void> {
+    const slices = new TimeSlices();
+    for (const b of this.blocks) {
+      if (b.compressed) continue;
+      if (slices.due()) await slices.yieldNow();
+      b.deflate();
+    }
   }
 
   /** The uncompressed body: the blocks' bytes, then `tail`. */
@@ -42,19 +48,22 @@ export class CachedPage {
   }
 
   /** One gzip member: header, the blocks' deflate streams, `tail` compressed now, trailer. */
-  async gzipWith(tail: string): Promise<Buffer[]> {
+  gzipWith(tail: string): Buffer[] {
     // Once per page, not per scrape: the blocks' deflate streams and their combined CRC.
-    this.compressed ??= Promise.all(this.blocks.map((b) => b.part())).then((parts) => {
-      let crc = 0;
-      let length = 0;
-      for (const p of parts) {
-        crc = crc32Combine(crc, p.crc, p.length);
-        length += p.length;
-      }
-      return { deflated: parts.map((p) => p.deflated), crc, length };
-    });
-    const head = await this.compressed;
+    this.compressed ??= this.combine();
+    const head = this.compressed;
     const last = finalPart(tail);
     return [GZIP_HEADER, ...head.deflated, last.deflated, gzipTrailer(crc32Combine(head.crc, last.crc, last.length), head.length + last.length)];
+  }
+
+  private combine(): { deflated: Buffer[]; crc: number; length: number } {
+    const parts = this.blocks.map((b) => b.part());
+    let crc = 0;
+    let length = 0;
+    for (const p of parts) {
+      crc = crc32Combine(crc, p.crc, p.length);
+      length += p.length;
+    }
+    return { deflated: parts.map((p) => p.deflated), crc, length };
   }
 }

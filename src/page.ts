@@ -32,7 +32,6 @@ export class Block {
   readonly crc: number;
   readonly length: number;
   private bytes: Buffer | undefined;
-  private deflating: Promise<Buffer> | undefined;
   private deflated: Buffer | undefined;
 
   constructor(
@@ -45,18 +44,21 @@ export class Block {
     this.bytes = bytes;
   }
 
-  /** Starts compressing (once); the raw bytes are let go when done, unless asked for since. */
-  deflate(): Promise<Buffer> {
-    this.deflating ??= deflatePart(this.bytes ?? this.encode()).then((d) => {
-      this.deflated = d;
-      if (!this.keepBytes) this.bytes = undefined;
-      return d;
-    });
-    return this.deflating;
+  /** Compressed (once); the raw bytes are let go then, unless asked for since. */
+  get compressed(): boolean {
+    return this.deflated !== undefined;
   }
 
-  async part(): Promise<DeflatedPart> {
-    return { crc: this.crc, length: this.length, deflated: this.deflated ?? (await this.deflate()) };
+  deflate(): Buffer {
+    if (!this.deflated) {
+      this.deflated = deflatePart(this.bytes ?? this.encode());
+      if (!this.keepBytes) this.bytes = undefined;
+    }
+    return this.deflated;
+  }
+
+  part(): DeflatedPart {
+    return { crc: this.crc, length: this.length, deflated: this.deflate() };
   }
 
   private keepBytes = false;

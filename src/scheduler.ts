@@ -362,8 +362,8 @@ export class Scheduler {
     const blocks = [];
     for (const r of this.runners) blocks.push(...(await r.build()).blocks);
     const page = new CachedPage(blocks);
-    // Prometheus asks for gzip: the new blocks are compressed (off the main thread) before the page is served.
-    await page.prepare().catch(() => undefined);
+    // Prometheus asks for gzip: the new blocks are compressed (in time slices) before the page is served.
+    await page.prepare();
     this.page = page;
   }
 

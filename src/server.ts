@@ -52,7 +52,7 @@ export function createApp(opts: ServerOptions): Express {
     res.set('Content-Type', METRICS_CONTENT_TYPE);
     res.set('Vary', 'Accept-Encoding');
     const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const body = gzip ? await page.gzipWith(own) : page.rawWith(own);
+    const body = gzip ? page.gzipWith(own) : page.rawWith(own);
     if (gzip) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(body.reduce((n, b) => n + b.length, 0)));
     // The cached parts as they are, in one writev: no copy of the page per scrape.

@@ -85,7 +85,7 @@ async function ioTurns(turns = 40): Promise<void> {
  * the fake clock by at most `stepMs` towards its next timer (budget waits,
  * back-off sleeps and scrape deadlines run on it). With no timer pending it
  * waits in real time instead: a refresh busy with real work (a slow loopback
- * answer, zlib on the thread pool) must not see fake minutes pass meanwhile,
+ * answer, a page built in time slices) must not see fake minutes pass meanwhile,
  * or back-offs end and keys fall due that the test never meant to.
  */
 export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 1_000, maxSteps = 100_000): Promise<T> {

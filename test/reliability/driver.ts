@@ -94,7 +94,7 @@ function get(h: SourceHarness, timeoutS: number) {
     request(h.exporter.app)
       .get('/metrics')
       .set('X-Prometheus-Scrape-Timeout-Seconds', String(timeoutS))
-      // Uncompressed: gzip runs on libuv's thread pool, which the fake clock would count as waiting.
+      // Uncompressed: the page as the sources wrote it (gzip has tests of its own).
       .set('Accept-Encoding', 'identity')
       .then((r) => r)
   );
