@@ -10,6 +10,9 @@
 // rooms; the data time follows the request's end_time, so values and times
 // change from one refresh to the next, as they would upstream.
 
+import { stableHash } from '../src/shard.js';
+import { unitMix } from '../src/sim/noise.js';
+
 export const PROJECT_ID = 'bench-project';
 export const APP_ID = 'bench-app';
 const UPLINK_MIDS = ['appcpu', 'syscpu', 'abit', 'vbit', 'vfps', 'vwidth', 'vheight'] as const;
@@ -45,25 +48,6 @@ const RANGES: Record<string, { lo: number; hi: number; decimals: number }> = {
   vloss: { lo: 0, hi: 8, decimals: 1 },
 };
 
-/** A deterministic number in [0, 1) from a few integers. */
-function unit(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x01000193);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0x5bd1e995);
-    h ^= h >>> 15;
-  }
-  return (h >>> 0) / 2 ** 32;
-}
-
-/** FNV-1a of a string: which template a room gets. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 const apiTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** One template's 100 entries with `points` points each, as JSON text each. */
@@ -76,13 +60,13 @@ function entriesJson(template: number, newestMs: number, points: number): string
     const texts: string[] = [];
     for (let k = 0; k < points; k++) {
       let value: string;
-      if (k > 0 && unit(template, epoch, e, k, 1) < 0.02) value = 'null';
+      if (k > 0 && unitMix(template * 4096 + e, (epoch * 64 + k) * 4 + 1) < 0.02) value = 'null';
       // Even users send landscape 1280×720, odd ones portrait 720×1280.
       else if (mid === 'vwidth' || mid === 'vheight') value = String((userIndex % 2 === 0) === (mid === 'vwidth') ? 1280 : 720);
       else {
         const r = RANGES[mid]!;
-        const base = r.lo + (r.hi - r.lo) * unit(template, e, 2);
-        const v = Math.min(r.hi, Math.max(r.lo, base + (r.hi - r.lo) * 0.2 * (unit(template, epoch, e, k, 3) - 0.5)));
+        const base = r.lo + (r.hi - r.lo) * unitMix(template * 4096 + e, 2);
+        const v = Math.min(r.hi, Math.max(r.lo, base + (r.hi - r.lo) * 0.2 * (unitMix(template * 4096 + e, (epoch * 64 + k) * 4 + 3) - 0.5)));
         value = String(Number(v.toFixed(r.decimals)));
       }
       texts.push(`{"time":"${times[k]}","value":${value}}`);
@@ -104,7 +88,7 @@ export class QosAnswers {
 
   /** The answer for one room, as Buffers to write in order: `{"room_id":…,"data":[…]}`; points within [startMs, endMs − lag]. */
   answer(room: string, startMs: number, endMs: number, offset: number, limit: number): Buffer[] {
-    const template = hashString(room) % TEMPLATES;
+    const template = stableHash(room) % TEMPLATES;
     const newestMs = newestPointMs(endMs);
     const points = Math.min(POINTS, Math.floor((newestMs - startMs) / SPACING_MS) + 1);
     const head = Buffer.from(`{"room_id":${JSON.stringify(room)},"data":[`);

@@ -2,6 +2,7 @@
 // every stream with a value in every 1-minute slice of the asked window (two
 // decimals, as Wangsu prints them; online users on the bandwidth answer). Built
 // from a few per-window templates with the stream name substituted.
+import { unitMix } from '../src/sim/noise.js';
 
 export const WANGSU_DOMAIN = 'live.bench.example';
 export const WANGSU_STREAMS = 100_000;
@@ -25,18 +26,6 @@ function sliceTime(ms: number, offsetMin: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
-/** A deterministic number in [0, 1) from a few integers. */
-function unit(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return (h >>> 0) / 2 ** 32;
-}
-
 export const streamName = (i: number) => `live/ch-${String(i).padStart(6, '0')}`;
 
 /** The stream/detail answer, whole: `{"code":"0",…,"data":[{domain, domainOfStreamList:[…]}]}`. */
@@ -45,13 +34,13 @@ export function detailAnswer(q: DetailAsk): Buffer {
   for (let end = Math.floor(q.fromMs / SLICE_MS) * SLICE_MS + SLICE_MS; end <= q.toMs; end += SLICE_MS) ends.push(end);
   // Per template: everything of a stream's entry after its name.
   const tails = Array.from({ length: TEMPLATES }, (_, t) => {
-    const mbps = 0.5 + 7.5 * unit(t, 1);
+    const mbps = 0.5 + 7.5 * unitMix(t, 1);
     let total = 0;
     const items = ends.map((end) => {
-      const bandwidth = mbps * (0.9 + 0.2 * unit(t, end / SLICE_MS, 2));
+      const bandwidth = mbps * (0.9 + 0.2 * unitMix(t, (end / SLICE_MS) * 4 + 2));
       const value = q.dataType === 'flow' ? (bandwidth * 60) / 8 : bandwidth;
       total = q.dataType === 'flow' ? total + value : Math.max(total, value);
-      const online = q.online ? `,"onlineUser":${1 + Math.floor(500 * unit(t, end / SLICE_MS, 3))}` : '';
+      const online = q.online ? `,"onlineUser":${1 + Math.floor(500 * unitMix(t, (end / SLICE_MS) * 4 + 3))}` : '';
       return `{"timestamp":"${sliceTime(end, q.zoneOffsetMin)}","value":"${value.toFixed(2)}"${online}}`;
     });
     const totalKey = q.dataType === 'flow' ? 'totalFlow' : 'bandwidthPeakValue';
