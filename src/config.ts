@@ -100,6 +100,21 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   return { config: { ...core, sources }, secrets: [...new Set([...collectSecrets(parsed), ...fileValues])] };
 }
 
+/**
+ * A string equal for two parsed configs exactly when they would run the same:
+ * secrets compared by value (serialising alone would print them all as
+ * [REDACTED]), maps in order. Never logged or shown: it holds the secrets.
+ */
+export function configFingerprint(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, serialised: unknown) {
+    // `this[key]` is the value before its toJSON ran.
+    const raw = this[key];
+    if (raw instanceof Secret) return { secret: raw.reveal() };
+    if (raw instanceof Map) return { map: [...raw] };
+    return serialised;
+  });
+}
+
 /** The values of every Secret in the parsed config. */
 function collectSecrets(value: unknown, found: string[] = []): string[] {
   if (value instanceof Secret) found.push(value.reveal());

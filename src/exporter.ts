@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { configFingerprint, type Config, type LoadedConfig } from './config.js';
+import { ConfigReloader, type ReloadOutcome } from './reload.js';
 import type { SourceCommon } from './schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
@@ -32,6 +33,25 @@ export interface ExporterOptions {
   random?: () => number;
   /** Every credential of the process; give the logger the same one, so run-time credentials are masked there too. */
   secrets?: SecretRegistry;
+  /** Reads and validates the config afresh, for reloads (SIGHUP, POST /-/reload); without it there are none. */
+  loadConfig?: () => LoadedConfig | Promise<LoadedConfig>;
+}
+
+/** What a reload did to each source, by name. */
+export interface ReloadSummary {
+  kept: string[];
+  rebuilt: string[];
+  added: string[];
+  removed: string[];
+}
+
+/** A source's runner and what it was built from. */
+interface RunningSource {
+  runner: SourceRunner;
+  /** The source's config and the core settings it runs with, secrets included: equal means nothing to rebuild. */
+  fingerprint: string;
+  /** Aborts this runner's upstream calls: at shutdown, or when a reload replaces or removes it. */
+  stop: AbortController;
 }
 
 export class Exporter {
@@ -39,42 +59,106 @@ export class Exporter {
   readonly secrets: SecretRegistry;
   readonly scheduler: Scheduler;
   readonly app;
-  private readonly shutdownSignal = new AbortController();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly running = new Map<string, RunningSource>();
+  private readonly env: { clock: Clock; shard: Shard; random: () => number };
+  private current: Config;
   private server: Server | undefined;
+  private readonly reloader: ConfigReloader | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
     const clock = opts.clock ?? systemClock;
-    const { config, logger } = opts;
+    const { logger } = opts;
     const shard = opts.shard ?? SINGLE_SHARD;
+    this.current = opts.config;
     this.metrics = new SelfMetrics(opts.version, shard);
+    this.metrics.configLastReloadSuccessTimestamp.set(clock.now() / 1000);
     this.secrets = opts.secrets ?? new SecretRegistry();
-    // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
-    setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
-    const runners: SourceRunner[] = [];
-    for (const definition of opts.sources) {
-      const sourceConfig = config.sources.get(definition.name);
-      if (sourceConfig?.enabled) runners.push(this.runnerFor(definition, sourceConfig, { clock, shard, random: opts.random ?? Math.random }));
-    }
-    this.scheduler = new Scheduler(runners, clock);
+    this.env = { clock, shard, random: opts.random ?? Math.random };
+    this.scheduler = new Scheduler(this.startSources(opts.config).runners, clock);
     this.metrics.observe(() => this.scheduler.status());
+    const load = opts.loadConfig;
+    this.reloader = load ? new ConfigReloader({ load, exporter: this, logger, clock }) : undefined;
     this.app = createApp({
       scheduler: this.scheduler,
       metrics: this.metrics,
       logger,
       version: opts.version,
       scrapeTimeoutOffsetMs: opts.scrapeTimeoutOffsetMs,
-      maxScrapeWaitMs: config.refresh.max_scrape_wait,
+      maxScrapeWaitMs: () => this.current.refresh.max_scrape_wait,
+      ...(this.reloader ? { reloadConfig: () => this.reload('POST /-/reload') } : {}),
     });
   }
 
+  /** Loads the config afresh and applies it (see applyConfig); a bad one is refused and changes nothing. */
+  reload(trigger: string): Promise<ReloadOutcome> {
+    if (!this.reloader) return Promise.resolve({ ok: false, reason: 'this exporter was started without a config to reload' });
+    return this.reloader.reload(trigger);
+  }
+
+  /** The config serving now. */
+  get config(): Config {
+    return this.current;
+  }
+
+  /**
+   * Serves `config` from now on. A source whose config (and the core settings it
+   * runs with) did not change keeps its runner and all its state: cached data,
+   * cursors, tokens, budget. A changed source is stopped and built afresh, as at
+   * a start: its counters restart from its new baseline, so nothing is counted
+   * twice. The config must already be valid: nothing here can fail half-way.
+   */
+  applyConfig(config: Config): ReloadSummary {
+    const before = new Map(this.running);
+    this.current = config;
+    const { runners, summary } = this.startSources(config, before);
+    for (const [name, old] of before) {
+      if (this.running.get(name) === old) continue;
+      old.stop.abort(new Error('source replaced by a config reload'));
+      if (!this.running.has(name)) {
+        summary.removed.push(name);
+        this.metrics.forgetSource(name);
+      }
+    }
+    this.scheduler.replaceRunners(runners);
+    return summary;
+  }
+
+  /** The runners `config` asks for, reusing those of `previous` whose fingerprint is unchanged. */
+  private startSources(config: Config, previous = new Map<string, RunningSource>()) {
+    const summary: ReloadSummary = { kept: [], rebuilt: [], added: [], removed: [] };
+    const runners: SourceRunner[] = [];
+    this.running.clear();
+    for (const definition of this.opts.sources) {
+      const sourceConfig = config.sources.get(definition.name);
+      if (!sourceConfig?.enabled) continue;
+      const fingerprint = configFingerprint({ source: sourceConfig, refresh: config.refresh });
+      const old = previous.get(definition.name);
+      let running: RunningSource;
+      if (old?.fingerprint === fingerprint) {
+        running = old;
+        summary.kept.push(definition.name);
+      } else {
+        const stop = new AbortController();
+        // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
+        setMaxListeners(0, stop.signal);
+        running = { runner: this.runnerFor(definition, sourceConfig, stop.signal), fingerprint, stop };
+        (old ? summary.rebuilt : summary.added).push(definition.name);
+      }
+      this.running.set(definition.name, running);
+      runners.push(running.runner);
+    }
+    return { runners, summary };
+  }
+
   /** A source, created with its deps, inside the runner that schedules it. */
-  private runnerFor(definition: SourceDefinition, sourceConfig: SourceCommon, env: { clock: Clock; shard: Shard; random: () => number }): SourceRunner {
-    const { config, logger } = this.opts;
-    const { clock, shard, random } = env;
+  private runnerFor(definition: SourceDefinition, sourceConfig: SourceCommon, signal: AbortSignal): SourceRunner {
+    const { logger } = this.opts;
+    const config = this.current;
+    const { clock, shard, random } = this.env;
     const { name } = definition;
     const sourceLogger = logger.child({ source: name });
     this.metrics.stateEvicted.inc({ source: name }, 0);
@@ -87,7 +171,7 @@ export class Exporter {
         logger: sourceLogger,
         metrics: this.metrics,
         backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
-        signal: this.shutdownSignal.signal,
+        signal,
         random,
       },
       (relistKeys) =>
@@ -122,13 +206,13 @@ export class Exporter {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();
     // Aborting upstream calls makes waiting scrapes answer now, with the last good data.
-    this.shutdownSignal.abort(new Error('exporter shutting down'));
+    for (const { stop } of this.running.values()) stop.abort(new Error('exporter shutting down'));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.opts.config.shutdown_timeout);
+      timer = setTimeout(() => resolve(true), this.current.shutdown_timeout);
     });
     if (await Promise.race([closed.then(() => false), timedOut])) {
-      this.opts.logger.warn({ timeout_s: this.opts.config.shutdown_timeout / 1000 }, 'shutdown timeout: closing remaining connections');
+      this.opts.logger.warn({ timeout_s: this.current.shutdown_timeout / 1000 }, 'shutdown timeout: closing remaining connections');
       server?.closeAllConnections();
       await closed;
     }

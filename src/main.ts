@@ -28,8 +28,9 @@ const stopSignal = new Promise<string>((resolve) => {
 let stopRequested: string | undefined;
 void stopSignal.then((signal) => (stopRequested = signal));
 
-// SIGHUP's default is to kill the process; reload does not exist yet, so it is reported and ignored.
-let onHangup = () => console.error('rtc-cdn-exporter: SIGHUP ignored: config reload is not supported; restart to apply changes');
+// SIGHUP's default is to kill the process. Until the exporter runs there is nothing to reload:
+// the config being loaded is the newest anyway.
+let onHangup = () => console.error('rtc-cdn-exporter: SIGHUP ignored while starting: the config is being loaded now');
 process.on('SIGHUP', () => onHangup());
 
 async function main(argv: string[]): Promise<number> {
@@ -57,15 +58,18 @@ async function main(argv: string[]): Promise<number> {
 
   let closeDemo = async () => {};
   let loaded: LoadedConfig;
+  // What a reload reads: the file again, or in demo mode the demo's own config (nothing changes).
+  let loadConfig = () => loadConfigFile(flags.configFile, sources);
   try {
     if (flags.demo) {
       // Lazily: a production start loads no demo or simulator module.
       const { startDemo } = await import('./demo.js');
       const demo = await startDemo(sources);
       loaded = demo.loaded;
+      loadConfig = () => demo.loaded;
       closeDemo = () => demo.close();
     } else {
-      loaded = loadConfigFile(flags.configFile, sources);
+      loaded = loadConfig();
     }
     for (const value of loaded.secrets) secrets.add(value);
   } catch (err) {
@@ -87,7 +91,6 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger({ level: flags.logLevel, secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
-  onHangup = () => logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: config reload is not supported; restart to apply changes');
   const exporter = new Exporter({
     config: loaded.config,
     sources,
@@ -97,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
     maxConnections: flags.maxConnections,
     shard: createShard(flags.shardIndex, flags.shardCount),
     secrets,
+    loadConfig,
   });
+  onHangup = () => void exporter.reload('SIGHUP');
   try {
     const addr = await exporter.listen(flags.listenAddress);
     logger.info(

@@ -321,10 +321,26 @@ const BUILD_ALLOWANCE_MS = 250;
 export class Scheduler {
   private page = new CachedPage();
   private building: Promise<void> | undefined;
+  /** The runner set changed (a reload): the page is rebuilt even if no runner did. */
+  private runnersReplaced = false;
   constructor(
-    readonly runners: readonly SourceRunner[],
+    private current: readonly SourceRunner[],
     private readonly clock: Clock,
   ) {}
+
+  get runners(): readonly SourceRunner[] {
+    return this.current;
+  }
+
+  /** A reload's new set: kept runners carry their state; a dropped runner's series leave the next page. */
+  replaceRunners(runners: readonly SourceRunner[]): void {
+    this.current = runners;
+    this.runnersReplaced = true;
+  }
+
+  private get stale(): boolean {
+    return this.runnersReplaced || this.current.some((r) => r.changed);
+  }
 
   /** Refreshes what is due, waiting at most `waitMs`, then returns the page with what is there by then. */
   async collect(waitMs: number, signal?: AbortSignal): Promise<CachedPage> {
@@ -351,7 +367,7 @@ export class Scheduler {
   /** The page with every change so far, its blocks rebuilt in slices and compressed (one build at a time; a scrape joins the one running). */
   async built(): Promise<CachedPage> {
     if (this.building) await this.building;
-    if (this.runners.some((r) => r.changed)) {
+    if (this.stale) {
       this.building ??= this.build().finally(() => (this.building = undefined));
       await this.building;
     }
@@ -359,6 +375,7 @@ export class Scheduler {
   }
 
   private async build(): Promise<void> {
+    this.runnersReplaced = false;
     const blocks = [];
     for (const r of this.runners) blocks.push(...(await r.build()).blocks);
     const page = new CachedPage(blocks);
@@ -369,7 +386,10 @@ export class Scheduler {
 
   /** The page with every change so far, built at once (tests). */
   exposition(): CachedPage {
-    if (this.runners.some((r) => r.changed) || this.building) this.page = new CachedPage(this.runners.flatMap((r) => r.buildNow().blocks));
+    if (this.stale || this.building) {
+      this.runnersReplaced = false;
+      this.page = new CachedPage(this.runners.flatMap((r) => r.buildNow().blocks));
+    }
     return this.page;
   }
 

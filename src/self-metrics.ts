@@ -23,6 +23,8 @@ export class SelfMetrics {
   readonly stateEvicted: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
+  readonly configLastReloadSuccessful: Gauge;
+  readonly configLastReloadSuccessTimestamp: Gauge;
   private statusOf: () => readonly SourceStatus[] = () => [];
 
   constructor(version: string, shard: Shard = SINGLE_SHARD) {
@@ -33,6 +35,8 @@ export class SelfMetrics {
       labelNames: ['source'],
       registers,
       collect: () => {
+        // Reset first: a source a reload removed has no sample.
+        this.up.reset();
         for (const s of this.statusOf()) this.up.set({ source: s.name }, s.up ? 1 : 0);
       },
     });
@@ -123,12 +127,30 @@ export class SelfMetrics {
       registers,
     });
     this.shardInfo.set({ shard: String(shard.index), shards: String(shard.count) }, 1);
+    // Named as Prometheus and Alertmanager name theirs, so the same alert rule fits.
+    this.configLastReloadSuccessful = new Gauge({
+      name: `${PREFIX}config_last_reload_successful`,
+      help: '1 when the last config reload (SIGHUP or POST /-/reload) succeeded or none was asked for, 0 when it was refused (the previous config keeps serving).',
+      registers,
+    });
+    this.configLastReloadSuccessful.set(1);
+    this.configLastReloadSuccessTimestamp = new Gauge({
+      name: `${PREFIX}config_last_reload_success_timestamp_seconds`,
+      help: 'Unix time the config now serving was loaded: at start, then at each successful reload.',
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters, which `promtool check metrics`
     // rejects; nodejs_active_{handles,requests,resources} carry the same data.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
       this.registry.removeSingleMetric(name);
     }
+  }
+
+  /** A reload removed the source: its gauges go (its counters stay, as counters of a finished run do). */
+  forgetSource(name: string): void {
+    this.series.remove({ source: name });
+    this.lastRefreshSuccess.remove({ source: name });
   }
 
   /** Where `up` and `data_age_seconds` are read from at each collection. */

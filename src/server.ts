@@ -1,9 +1,10 @@
-// The HTTP surface, routes only: landing page, /metrics, health and readiness.
+// The HTTP surface, routes only: landing page, /metrics, health, readiness and reload.
 // /metrics waits for refreshes (bounded), then writes the cached upstream page
 // (and its cached gzip) followed by the exporter's own metrics.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { landingPage } from './landing-page.js';
+import type { ReloadOutcome } from './reload.js';
 import type { Scheduler } from './scheduler.js';
 import type { SelfMetrics } from './self-metrics.js';
 
@@ -16,8 +17,10 @@ export interface ServerOptions {
   version: string;
   /** Subtracted from Prometheus's scrape timeout so the answer arrives in time. */
   scrapeTimeoutOffsetMs: number;
-  /** Upper bound on a scrape's wait for refreshes. */
-  maxScrapeWaitMs: number;
+  /** Upper bound on a scrape's wait for refreshes (read per scrape: a reload may change it). */
+  maxScrapeWaitMs: () => number;
+  /** Reloads the config (POST /-/reload); absent, the route is not served. */
+  reloadConfig?: () => Promise<ReloadOutcome>;
 }
 
 /** How long a scrape may wait for refreshes: Prometheus's timeout minus the offset, capped. */
@@ -28,6 +31,8 @@ export function scrapeWaitMs(header: string | undefined, offsetMs: number, maxMs
 }
 
 const ROUTES = ['/', '/metrics', '/-/healthy', '/-/ready'];
+/** As Prometheus: a reload changes state, so only POST and PUT ask for one. */
+const RELOAD_METHODS = ['POST', 'PUT'];
 
 export function createApp(opts: ServerOptions): Express {
   const app = express();
@@ -37,6 +42,11 @@ export function createApp(opts: ServerOptions): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.use((req, res, next) => {
+    if (opts.reloadConfig && req.path === '/-/reload') {
+      if (RELOAD_METHODS.includes(req.method)) return next();
+      res.status(405).set('Allow', RELOAD_METHODS.join(', ')).json({ error: 'method not allowed', method: req.method, path: req.path });
+      return;
+    }
     if (req.method === 'GET' || req.method === 'HEAD' || !ROUTES.includes(req.path)) return next();
     res.status(405).set('Allow', 'GET, HEAD').json({ error: 'method not allowed', method: req.method, path: req.path });
   });
@@ -46,7 +56,7 @@ export function createApp(opts: ServerOptions): Express {
   });
 
   app.get('/metrics', async (req, res) => {
-    const wait = scrapeWaitMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.scrapeTimeoutOffsetMs, opts.maxScrapeWaitMs);
+    const wait = scrapeWaitMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.scrapeTimeoutOffsetMs, opts.maxScrapeWaitMs());
     const page = await opts.scheduler.collect(wait);
     const own = await opts.metrics.registry.metrics();
     res.set('Content-Type', METRICS_CONTENT_TYPE);
@@ -80,6 +90,17 @@ export function createApp(opts: ServerOptions): Express {
       .type('text')
       .send(`Not ready: waiting for the first key listing of ${waiting.join(', ')}\n`);
   });
+
+  const reloadConfig = opts.reloadConfig;
+  if (reloadConfig) {
+    const reload = async (_req: Request, res: Response) => {
+      const outcome = await reloadConfig();
+      if (outcome.ok) res.type('text').send('Config reloaded\n');
+      else res.status(500).type('text').send(`failed to reload config: ${outcome.reason}\n`);
+    };
+    app.post('/-/reload', reload);
+    app.put('/-/reload', reload);
+  }
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not found', path: req.path });
