@@ -1,7 +1,6 @@
 // Wires config, sources, scheduler and HTTP server together, and owns their
 // lifecycle: listen, warm up, graceful shutdown.
 import { once, setMaxListeners } from 'node:events';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -16,6 +15,7 @@ import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
 import { Account } from './upstream/account.js';
+import { createWebServer, type WebServer } from './web-server.js';
 
 export interface ExporterOptions {
   config: Config;
@@ -32,6 +32,8 @@ export interface ExporterOptions {
   random?: () => number;
   /** Every credential of the process; give the logger the same one, so run-time credentials are masked there too. */
   secrets?: SecretRegistry;
+  /** --web.config.file: TLS, client certificates, basic auth and response headers (the exporter-toolkit's format). */
+  webConfigFile?: string;
 }
 
 export class Exporter {
@@ -42,7 +44,7 @@ export class Exporter {
   private readonly shutdownSignal = new AbortController();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private server: Server | undefined;
+  private server: WebServer | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
     const clock = opts.clock ?? systemClock;
@@ -107,7 +109,7 @@ export class Exporter {
   /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */
   async listen(address: string): Promise<AddressInfo> {
     const { host, port } = parseListenAddress(address);
-    const server = host === undefined ? this.app.listen(port) : this.app.listen(port, host);
+    const server = createWebServer(this.app, { webConfigFile: this.opts.webConfigFile, logger: this.opts.logger, secrets: this.secrets }).listen(port, host);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
     await once(server, 'listening');
