@@ -84,7 +84,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const result = schema.safeParse(resolved, { reportInput: true });
-  if (!result.success) throw new ConfigError(result.error.issues.flatMap(formatIssue));
+  if (!result.success) throw new ConfigError(result.error.issues.flatMap((issue) => formatIssue(issue)));
   const parsed = result.data as Record<string, unknown>;
   const sources = new Map<string, SourceCommon>();
   for (const d of opts.sources) if (parsed[d.name] !== undefined) sources.set(d.name, parsed[d.name] as SourceCommon);
@@ -199,13 +199,14 @@ function substitute(text: string, path: string[], ctx: ResolveContext): string {
   });
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string[] {
+/** A zod issue as "key: what is wrong; the fix"; `reference` is where the user can look keys up. */
+export function formatIssue(issue: z.core.$ZodIssue, reference = 'config.example.yaml'): string[] {
   const at = issue.path.map(String).join('.') || '(top level)';
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => `${issue.path.length ? `${at}.` : ''}${k}: unknown key; remove it or fix its spelling (see config.example.yaml)`);
+      return issue.keys.map((k) => `${issue.path.length ? `${at}.` : ''}${k}: unknown key; remove it or fix its spelling (see ${reference})`);
     case 'invalid_type':
-      if (issue.input === undefined) return [`${at}: missing; add it (see config.example.yaml)`];
+      if (issue.input === undefined) return [`${at}: missing; add it (see ${reference})`];
       return [`${at}: expected ${issue.expected}, got ${describe(issue.input)}; change the value`];
     case 'invalid_value':
       return [`${at}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`];
@@ -217,7 +218,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
   }
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   return typeof v === 'object' ? 'a mapping' : typeof v;

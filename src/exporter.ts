@@ -1,7 +1,6 @@
 // Wires config, sources, scheduler and HTTP server together, and owns their
 // lifecycle: listen, warm up, graceful shutdown.
 import { once, setMaxListeners } from 'node:events';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -17,6 +16,7 @@ import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
 import { Account } from './upstream/account.js';
+import { createWebServer, type WebServer } from './web-server.js';
 
 export interface ExporterOptions {
   config: Config;
@@ -35,6 +35,8 @@ export interface ExporterOptions {
   secrets?: SecretRegistry;
   /** Reads and validates the config afresh, for reloads (SIGHUP, POST /-/reload); without it there are none. */
   loadConfig?: () => LoadedConfig | Promise<LoadedConfig>;
+  /** --web.config.file: TLS, client certificates, basic auth and response headers (the exporter-toolkit's format). */
+  webConfigFile?: string;
 }
 
 /** What a reload did to each source, by name. */
@@ -64,7 +66,7 @@ export class Exporter {
   private readonly running = new Map<string, RunningSource>();
   private readonly env: { clock: Clock; shard: Shard; random: () => number };
   private current: Config;
-  private server: Server | undefined;
+  private server: WebServer | undefined;
   private readonly reloader: ConfigReloader | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
@@ -191,7 +193,7 @@ export class Exporter {
   /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */
   async listen(address: string): Promise<AddressInfo> {
     const { host, port } = parseListenAddress(address);
-    const server = host === undefined ? this.app.listen(port) : this.app.listen(port, host);
+    const server = createWebServer(this.app, { webConfigFile: this.opts.webConfigFile, logger: this.opts.logger, secrets: this.secrets }).listen(port, host);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
     await once(server, 'listening');

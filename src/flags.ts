@@ -31,7 +31,8 @@ Prometheus exporter for ${titles.join(', ')}.
 Flags:
   --config.file=PATH             Config file (YAML). Default: config.yaml
   --web.listen-address=ADDR      Address to listen on. Default: :${DEFAULT_PORT}
-  --web.config.file=PATH         TLS / basic-auth web config (not supported yet: refused)
+  --web.config.file=PATH         TLS, client certificates, basic auth and response headers
+                                 (exporter-toolkit format, re-read on change). Default: none
   --web.max-connections=N        Connections served at once; more are closed at once, so scrapers
                                  cannot use up the file descriptors upstream calls need. Default: 64
   --scrape.timeout-offset=DUR    Subtracted from Prometheus's scrape timeout to get the time a

@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
 import { sources } from './sources/index.js';
+import { loadWebConfigFile, webConfigSecrets, type WebConfig } from './web-config.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -37,10 +38,6 @@ async function main(argv: string[]): Promise<number> {
   let flags: Flags;
   try {
     flags = parseFlags(argv);
-    if (flags.webConfigFile !== undefined) {
-      // Refused rather than ignored: silently serving without the TLS/auth a user asked for is worse.
-      throw new FlagError('--web.config.file: TLS and basic auth are not supported yet; terminate TLS in front of the exporter');
-    }
     parseListenAddress(flags.listenAddress);
   } catch (err) {
     if (!(err instanceof FlagError) && !(err instanceof Error)) throw err;
@@ -54,6 +51,17 @@ async function main(argv: string[]): Promise<number> {
   if (flags.version) {
     console.log(`rtc-cdn-exporter ${version} (node ${process.version})`);
     return 0;
+  }
+
+  // Checked before anything starts: a web config that does not load stops the exporter (exit 2), never serves without its TLS or auth.
+  let web: WebConfig | undefined;
+  try {
+    if (flags.webConfigFile !== undefined) web = loadWebConfigFile(flags.webConfigFile);
+    for (const value of web ? webConfigSecrets(web) : []) secrets.add(value);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems.slice(0, MAX_PROBLEMS_SHOWN)) console.error(`web config error: ${p}`);
+    return EXIT_USAGE;
   }
 
   let closeDemo = async () => {};
@@ -82,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
   if (flags.configCheck) {
     const enabled = [...loaded.config.sources.keys()];
     console.log(`${flags.demo ? 'demo config' : flags.configFile}: OK (sources: ${enabled.join(', ') || 'none'})`);
+    if (web) {
+      const tls = web.tls ? `TLS, client_auth_type ${web.tls.clientAuth}` : 'no TLS';
+      console.log(`${flags.webConfigFile}: OK (${tls}, basic auth users: ${web.users.size})`);
+    }
     await closeDemo();
     return 0;
   }
@@ -101,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     shard: createShard(flags.shardIndex, flags.shardCount),
     secrets,
     loadConfig,
+    webConfigFile: flags.webConfigFile,
   });
   onHangup = () => void exporter.reload('SIGHUP');
   try {
