@@ -11,7 +11,7 @@ import type { SourceCommon } from './schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
 import { SecretRegistry } from './secrets.js';
-import { SelfMetrics } from './self-metrics.js';
+import { SelfMetrics, type SourceRevision } from './self-metrics.js';
 import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
@@ -22,7 +22,11 @@ export interface ExporterOptions {
   sources: readonly SourceDefinition[];
   logger: Logger;
   version: string;
+  /** The revision and branch of this build, for build_info (default: unknown). */
+  build?: SourceRevision;
   scrapeTimeoutOffsetMs: number;
+  /** Where metrics are served (default /metrics). */
+  telemetryPath?: string;
   /** Connections served at once (default 64); more are closed on accept. */
   maxConnections?: number;
   shard?: Shard;
@@ -34,6 +38,9 @@ export interface ExporterOptions {
   secrets?: SecretRegistry;
 }
 
+/** "host:port" (":port" for every interface), or a listening socket inherited by its file descriptor (systemd). */
+export type ListenTarget = string | { fd: number };
+
 export class Exporter {
   readonly metrics: SelfMetrics;
   readonly secrets: SecretRegistry;
@@ -42,13 +49,13 @@ export class Exporter {
   private readonly shutdownSignal = new AbortController();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
 
   constructor(private readonly opts: ExporterOptions) {
     const clock = opts.clock ?? systemClock;
     const { config, logger } = opts;
     const shard = opts.shard ?? SINGLE_SHARD;
-    this.metrics = new SelfMetrics(opts.version, shard);
+    this.metrics = new SelfMetrics(opts.version, shard, opts.build);
     this.secrets = opts.secrets ?? new SecretRegistry();
     // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
     setMaxListeners(0, this.shutdownSignal.signal);
@@ -68,6 +75,7 @@ export class Exporter {
       version: opts.version,
       scrapeTimeoutOffsetMs: opts.scrapeTimeoutOffsetMs,
       maxScrapeWaitMs: config.refresh.max_scrape_wait,
+      telemetryPath: opts.telemetryPath,
     });
   }
 
@@ -104,23 +112,26 @@ export class Exporter {
     );
   }
 
-  /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */
-  async listen(address: string): Promise<AddressInfo> {
-    const { host, port } = parseListenAddress(address);
-    const server = host === undefined ? this.app.listen(port) : this.app.listen(port, host);
-    server.maxConnections = this.opts.maxConnections ?? 64;
-    this.server = server;
-    await once(server, 'listening');
+  /** Listens on every target and starts the first refresh; returns where each listens (a path for a unix socket). */
+  async listen(targets: readonly ListenTarget[]): Promise<(AddressInfo | string)[]> {
+    const bound: (AddressInfo | string)[] = [];
+    for (const target of targets) {
+      const server = this.app.listen(typeof target === 'string' ? parseListenAddress(target) : target);
+      server.maxConnections = this.opts.maxConnections ?? 64;
+      this.servers.push(server);
+      await once(server, 'listening');
+      bound.push(server.address()!);
+    }
     // Warm the cache so the first scrape (and readiness) does not wait for discovery.
     void this.scheduler.collect(0);
-    return server.address() as AddressInfo;
+    return bound;
   }
 
   /** Stops accepting, lets in-flight scrapes finish (bounded), aborts upstream calls. */
   async shutdown(): Promise<void> {
-    const server = this.server;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    server?.closeIdleConnections();
+    const servers = this.servers;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of servers) server.closeIdleConnections();
     // Aborting upstream calls makes waiting scrapes answer now, with the last good data.
     this.shutdownSignal.abort(new Error('exporter shutting down'));
     let timer: NodeJS.Timeout | undefined;
@@ -129,7 +140,7 @@ export class Exporter {
     });
     if (await Promise.race([closed.then(() => false), timedOut])) {
       this.opts.logger.warn({ timeout_s: this.opts.config.shutdown_timeout / 1000 }, 'shutdown timeout: closing remaining connections');
-      server?.closeAllConnections();
+      for (const server of servers) server.closeAllConnections();
       await closed;
     }
     clearTimeout(timer);

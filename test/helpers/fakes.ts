@@ -96,7 +96,17 @@ export function fakeDefinition(source: FakeSource): SourceDefinition {
 }
 
 /** An in-process exporter around fake sources, as main.ts would build it. */
-export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; configYaml?: string; secrets?: string[]; maxConnections?: number } = {}) {
+export function fakeExporter(
+  sources: FakeSource[],
+  opts: {
+    clock?: Clock;
+    configYaml?: string;
+    secrets?: string[];
+    maxConnections?: number;
+    telemetryPath?: string;
+    build?: { revision: string; branch: string };
+  } = {},
+) {
   const definitions = sources.map(fakeDefinition);
   const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
   const { config } = parseConfig(yaml, { sources: definitions, env: {} });
@@ -109,6 +119,8 @@ export function fakeExporter(sources: FakeSource[], opts: { clock?: Clock; confi
     scrapeTimeoutOffsetMs: 500,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
+    ...(opts.telemetryPath ? { telemetryPath: opts.telemetryPath } : {}),
+    ...(opts.build ? { build: opts.build } : {}),
   });
   return { exporter, log };
 }
