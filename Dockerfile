@@ -2,7 +2,11 @@
 # rtc-cdn-exporter image: build with dev dependencies, run with production dependencies only.
 #
 #   docker build -t rtc-cdn-exporter:0.1.0 --build-arg VERSION=0.1.0 \
-#     --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%FT%TZ) .
+#     --build-arg REVISION=$(git rev-parse HEAD) --build-arg BRANCH=$(git rev-parse --abbrev-ref HEAD) \
+#     --build-arg CREATED=$(date -u +%FT%TZ) .
+#
+# REVISION, BRANCH and CREATED also reach `--version` and rtc_cdn_exporter_build_info: the build
+# stage has no .git, so scripts/write-build-info.mjs reads them from BUILD_* variables.
 #
 # test/runtime-stage.test.ts reproduces the runtime stage without a Docker engine
 # (production-only install of package-lock.json + dist/src, started in demo mode).
@@ -15,8 +19,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+ARG REVISION=unknown
+ARG BRANCH=unknown
+ARG CREATED=unknown
+RUN BUILD_REVISION="${REVISION}" BUILD_BRANCH="${BRANCH}" BUILD_DATE="${CREATED}" npm run build
 
 # 2. Production dependencies only, without running install scripts.
 FROM node:${NODE_MAJOR}-bookworm-slim AS deps

@@ -12,6 +12,7 @@
 //   listen() to the parent's `end`. Its window is 5 minutes, not the default
 //   10: with 10 one-minute slices and online users, the bandwidth answer of
 //   100,000 streams is 72 MB, past the exporter's 64 MB body cap.
+import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
 import { createLogger } from '../src/logger.js';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     scrapeTimeoutOffsetMs: 500,
     ...(clock ? { clock } : {}),
   });
-  const { port } = await exporter.listen('127.0.0.1:0');
+  const [{ port }] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
   serveParent(async (m): Promise<FromChild | undefined> => {
     switch (m.type) {
       case 'begin':

@@ -1,5 +1,6 @@
 // npm run bench: how long the core takes to render and serve 100,000 upstream
 // series, and what that costs in memory. Numbers only; nothing is asserted.
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { parseConfig } from '../src/config.js';
 import { Exporter } from '../src/exporter.js';
@@ -70,7 +71,7 @@ async function main() {
   });
   const { config } = parseConfig('bench: {refresh_interval: 1h, max_series: 1000000}', { sources: [definition] });
   const exporter = new Exporter({ config, sources: [definition], logger: createLogger({ level: 'error' }), version: 'bench', scrapeTimeoutOffsetMs: 500 });
-  const addr = await exporter.listen('127.0.0.1:0');
+  const [addr] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
   const url = `http://127.0.0.1:${addr.port}/metrics`;
   const heapBefore = process.memoryUsage().heapUsed;
   let t = performance.now();

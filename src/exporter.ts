@@ -11,7 +11,7 @@ import type { SourceCommon } from './schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { Scheduler, SourceRunner } from './scheduler.js';
 import { SecretRegistry } from './secrets.js';
-import { SelfMetrics } from './self-metrics.js';
+import { SelfMetrics, type SourceRevision } from './self-metrics.js';
 import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
@@ -23,7 +23,11 @@ export interface ExporterOptions {
   sources: readonly SourceDefinition[];
   logger: Logger;
   version: string;
+  /** The revision and branch of this build, for build_info (default: unknown). */
+  build?: SourceRevision;
   scrapeTimeoutOffsetMs: number;
+  /** Where metrics are served (default /metrics). */
+  telemetryPath?: string;
   /** Connections served at once (default 64); more are closed on accept. */
   maxConnections?: number;
   shard?: Shard;
@@ -56,6 +60,9 @@ interface RunningSource {
   stop: AbortController;
 }
 
+/** "host:port" (":port" for every interface), or a listening socket inherited by its file descriptor (systemd). */
+export type ListenTarget = string | { fd: number };
+
 export class Exporter {
   readonly metrics: SelfMetrics;
   readonly secrets: SecretRegistry;
@@ -66,7 +73,7 @@ export class Exporter {
   private readonly running = new Map<string, RunningSource>();
   private readonly env: { clock: Clock; shard: Shard; random: () => number };
   private current: Config;
-  private server: WebServer | undefined;
+  private readonly servers: WebServer[] = [];
   private readonly reloader: ConfigReloader | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
@@ -74,7 +81,7 @@ export class Exporter {
     const { logger } = opts;
     const shard = opts.shard ?? SINGLE_SHARD;
     this.current = opts.config;
-    this.metrics = new SelfMetrics(opts.version, shard);
+    this.metrics = new SelfMetrics(opts.version, shard, opts.build);
     this.metrics.configLastReloadSuccessTimestamp.set(clock.now() / 1000);
     this.secrets = opts.secrets ?? new SecretRegistry();
     this.ownsDispatcher = !opts.dispatcher;
@@ -92,6 +99,7 @@ export class Exporter {
       scrapeTimeoutOffsetMs: opts.scrapeTimeoutOffsetMs,
       maxScrapeWaitMs: () => this.current.refresh.max_scrape_wait,
       ...(this.reloader ? { reloadConfig: () => this.reload('POST /-/reload') } : {}),
+      telemetryPath: opts.telemetryPath,
     });
   }
 
@@ -190,23 +198,28 @@ export class Exporter {
     );
   }
 
-  /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */
-  async listen(address: string): Promise<AddressInfo> {
-    const { host, port } = parseListenAddress(address);
-    const server = createWebServer(this.app, { webConfigFile: this.opts.webConfigFile, logger: this.opts.logger, secrets: this.secrets }).listen(port, host);
-    server.maxConnections = this.opts.maxConnections ?? 64;
-    this.server = server;
-    await once(server, 'listening');
+  /** Listens on every target and starts the first refresh; returns where each listens (a path for a unix socket). */
+  async listen(targets: readonly ListenTarget[]): Promise<(AddressInfo | string)[]> {
+    const bound: (AddressInfo | string)[] = [];
+    for (const target of targets) {
+      const server = createWebServer(this.app, { webConfigFile: this.opts.webConfigFile, logger: this.opts.logger, secrets: this.secrets }).listen(
+        typeof target === 'string' ? parseListenAddress(target) : target,
+      );
+      server.maxConnections = this.opts.maxConnections ?? 64;
+      this.servers.push(server);
+      await once(server, 'listening');
+      bound.push(server.address()!);
+    }
     // Warm the cache so the first scrape (and readiness) does not wait for discovery.
     void this.scheduler.collect(0);
-    return server.address() as AddressInfo;
+    return bound;
   }
 
   /** Stops accepting, lets in-flight scrapes finish (bounded), aborts upstream calls. */
   async shutdown(): Promise<void> {
-    const server = this.server;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    server?.closeIdleConnections();
+    const servers = this.servers;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of servers) server.closeIdleConnections();
     // Aborting upstream calls makes waiting scrapes answer now, with the last good data.
     for (const { stop } of this.running.values()) stop.abort(new Error('exporter shutting down'));
     let timer: NodeJS.Timeout | undefined;
@@ -215,7 +228,7 @@ export class Exporter {
     });
     if (await Promise.race([closed.then(() => false), timedOut])) {
       this.opts.logger.warn({ timeout_s: this.current.shutdown_timeout / 1000 }, 'shutdown timeout: closing remaining connections');
-      server?.closeAllConnections();
+      for (const server of servers) server.closeAllConnections();
       await closed;
     }
     clearTimeout(timer);

@@ -1,7 +1,7 @@
 // The HTML page at /: what this exporter is and how each source is doing.
 import type { SourceStatus } from './scheduler.js';
 
-export function landingPage(version: string, sources: readonly SourceStatus[]): string {
+export function landingPage(version: string, sources: readonly SourceStatus[], telemetryPath = '/metrics'): string {
   const rows = sources
     .map(
       (s) =>
@@ -14,7 +14,7 @@ export function landingPage(version: string, sources: readonly SourceStatus[]): 
 <body>
 <h1>rtc-cdn-exporter ${esc(version)}</h1>
 <p>Prometheus exporter${titles.length ? ` for ${esc(titles.join(', '))}` : ''}.</p>
-<p><a href="/metrics">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
+<p><a href="${esc(telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
 <table border="1" cellpadding="4">
 <tr><th>Source</th><th>State</th><th>Keys</th><th>Failing keys</th><th>Oldest data</th><th>About</th></tr>
 ${rows || '<tr><td colspan="6">No source is enabled in the config.</td></tr>'}

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Entry point: flags, config, start, signals. Everything else lives in modules.
-import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config.js';
-import { Exporter } from './exporter.js';
+import { readBuildInfo, versionText } from './build-info.js';
+import { Exporter, type ListenTarget } from './exporter.js';
 import { FlagError, parseFlags, usage, type Flags } from './flags.js';
-import { parseListenAddress } from './listen-address.js';
 import { createLogger } from './logger.js';
 import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
 import { sources } from './sources/index.js';
 import { loadWebConfigFile, webConfigSecrets, type WebConfig } from './web-config.js';
+import { systemdListenFds } from './systemd-socket.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -18,7 +18,8 @@ const MAX_PROBLEMS_SHOWN = 50;
 /** Every credential of this run, filled as the config is read and sources obtain tokens; stderr masks with it too. */
 const secrets = new SecretRegistry();
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const build = readBuildInfo();
+const { version } = build;
 
 // Stop signals are listened for from the first line: a SIGTERM while the config or the demo
 // is loading stops the exporter cleanly (exit 0) once what was opened is closed.
@@ -36,9 +37,13 @@ process.on('SIGHUP', () => onHangup());
 
 async function main(argv: string[]): Promise<number> {
   let flags: Flags;
+  let listenTargets: ListenTarget[];
   try {
     flags = parseFlags(argv);
-    parseListenAddress(flags.listenAddress);
+    // As exporter-toolkit does: with systemd's sockets, the listen addresses are not used. A run
+    // that will not listen (--help, --version, --config.check in ExecStartPre) gets no sockets and needs none.
+    const listens = !flags.help && !flags.version && !flags.configCheck;
+    listenTargets = flags.systemdSocket && listens ? systemdListenFds(process.env, process.pid).map((fd) => ({ fd })) : flags.listenAddresses;
   } catch (err) {
     if (!(err instanceof FlagError) && !(err instanceof Error)) throw err;
     console.error(`rtc-cdn-exporter: ${err.message}`);
@@ -49,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.version) {
-    console.log(`rtc-cdn-exporter ${version} (node ${process.version})`);
+    process.stdout.write(versionText('rtc-cdn-exporter', build));
     return 0;
   }
 
@@ -102,13 +107,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const logger = createLogger({ level: flags.logLevel, secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
+  const logger = createLogger({ level: flags.logLevel, format: flags.logFormat, secrets, secretHeaders: sources.flatMap((s) => s.secretHeaders) });
   const exporter = new Exporter({
     config: loaded.config,
     sources,
     logger,
     version,
+    build,
     scrapeTimeoutOffsetMs: flags.scrapeTimeoutOffsetMs,
+    telemetryPath: flags.telemetryPath,
     maxConnections: flags.maxConnections,
     shard: createShard(flags.shardIndex, flags.shardCount),
     secrets,
@@ -117,19 +124,20 @@ async function main(argv: string[]): Promise<number> {
   });
   onHangup = () => void exporter.reload('SIGHUP');
   try {
-    const addr = await exporter.listen(flags.listenAddress);
-    logger.info(
-      {
-        address: `${addr.address}:${addr.port}`,
-        version,
-        demo: flags.demo,
-        sources: [...loaded.config.sources.keys()],
-        shard: `${flags.shardIndex}/${flags.shardCount}`,
-      },
-      'listening',
-    );
+    for (const addr of await exporter.listen(listenTargets)) {
+      logger.info(
+        {
+          address: typeof addr === 'string' ? addr : `${addr.address}:${addr.port}`,
+          version,
+          demo: flags.demo,
+          sources: [...loaded.config.sources.keys()],
+          shard: `${flags.shardIndex}/${flags.shardCount}`,
+        },
+        'listening',
+      );
+    }
   } catch (err) {
-    logger.error({ err: (err as Error).message, address: flags.listenAddress }, 'cannot listen');
+    logger.error({ err: (err as Error).message, address: listenTargets.map((t) => (typeof t === 'string' ? t : `fd ${t.fd}`)) }, 'cannot listen');
     await exporter.shutdown();
     await closeDemo();
     return EXIT_RUNTIME;

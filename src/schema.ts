@@ -1,21 +1,11 @@
 // Zod building blocks shared by the core config and every source's config.
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { parseDuration, readDuration } from './duration.js';
 import type { AccountLimits } from './upstream/account.js';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(?:(\d+)(ms|s|m|h|d))+$/;
 
 /** The longest delay Node's timers hold: a longer one fires after 1 ms instead. */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
-
-/** Parses a Prometheus-style duration ("90s", "1m30s", "500ms") into milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const m of text.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return total;
-}
 
 /**
  * A duration in config, given as "30s", "5m", "1h30m"; typed as milliseconds.
@@ -24,13 +14,14 @@ export function parseDuration(text: string): number | undefined {
  */
 function durationSchema(allowZero: boolean) {
   return z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it like "30s", "5m" or "1h30m"` });
+    const { ms, problem } = readDuration(text);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
       return z.NEVER;
     }
+    // Valid Prometheus durations that this exporter still cannot use: say so, not "not a duration".
     if (ms > MAX_DURATION_MS) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is longer than the 24d20h31m23s647ms a timer can hold; write at most "24d"` });
+      ctx.addIssue({ code: 'custom', message: `"${text}" is a valid duration, but longer than the 24d20h31m23s647ms a timer can hold; write at most "24d"` });
       return z.NEVER;
     }
     if (ms === 0 && !allowZero) {

@@ -7,6 +7,13 @@ import { SINGLE_SHARD, type Shard } from './shard.js';
 
 const PREFIX = 'rtc_cdn_exporter_';
 
+/** Where the running code came from (build-info.ts). */
+export interface SourceRevision {
+  revision: string;
+  branch: string;
+}
+const UNKNOWN_REVISION: SourceRevision = { revision: 'unknown', branch: 'unknown' };
+
 export class SelfMetrics {
   readonly registry = new Registry();
   readonly up: Gauge<'source'>;
@@ -21,13 +28,13 @@ export class SelfMetrics {
   readonly seriesDuplicate: Counter<'source'>;
   readonly pointsDropped: Counter<'source' | 'api' | 'reason'>;
   readonly stateEvicted: Counter<'source'>;
-  readonly buildInfo: Gauge<'version' | 'nodejs'>;
+  readonly buildInfo: Gauge<'version' | 'revision' | 'branch' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
   readonly configLastReloadSuccessful: Gauge;
   readonly configLastReloadSuccessTimestamp: Gauge;
   private statusOf: () => readonly SourceStatus[] = () => [];
 
-  constructor(version: string, shard: Shard = SINGLE_SHARD) {
+  constructor(version: string, shard: Shard = SINGLE_SHARD, build: SourceRevision = UNKNOWN_REVISION) {
     const registers = [this.registry];
     this.up = new Gauge({
       name: `${PREFIX}up`,
@@ -115,11 +122,11 @@ export class SelfMetrics {
     });
     this.buildInfo = new Gauge({
       name: `${PREFIX}build_info`,
-      help: 'Always 1; labels carry the exporter version and the Node.js version.',
-      labelNames: ['version', 'nodejs'],
+      help: 'Always 1; labels carry the exporter version, the git revision and branch it was built from, and the Node.js version.',
+      labelNames: ['version', 'revision', 'branch', 'nodejs'],
       registers,
     });
-    this.buildInfo.set({ version, nodejs: process.version }, 1);
+    this.buildInfo.set({ version, revision: build.revision, branch: build.branch, nodejs: process.version }, 1);
     this.shardInfo = new Gauge({
       name: `${PREFIX}shard_info`,
       help: "Always 1; shard is this replica's index (0-based), shards the number of replicas sharing the work.",

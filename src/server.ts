@@ -21,6 +21,8 @@ export interface ServerOptions {
   maxScrapeWaitMs: () => number;
   /** Reloads the config (POST /-/reload); absent, the route is not served. */
   reloadConfig?: () => Promise<ReloadOutcome>;
+  /** Where metrics are served (--web.telemetry-path); default /metrics. */
+  telemetryPath?: string;
 }
 
 /** How long a scrape may wait for refreshes: Prometheus's timeout minus the offset, capped. */
@@ -30,11 +32,12 @@ export function scrapeWaitMs(header: string | undefined, offsetMs: number, maxMs
   return Math.max(0, Math.min(maxMs, timeout - offsetMs));
 }
 
-const ROUTES = ['/', '/metrics', '/-/healthy', '/-/ready'];
 /** As Prometheus: a reload changes state, so only POST and PUT ask for one. */
 const RELOAD_METHODS = ['POST', 'PUT'];
 
 export function createApp(opts: ServerOptions): Express {
+  const telemetryPath = opts.telemetryPath ?? '/metrics';
+  const routes = ['/', telemetryPath, '/-/healthy', '/-/ready'];
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -47,15 +50,15 @@ export function createApp(opts: ServerOptions): Express {
       res.status(405).set('Allow', RELOAD_METHODS.join(', ')).json({ error: 'method not allowed', method: req.method, path: req.path });
       return;
     }
-    if (req.method === 'GET' || req.method === 'HEAD' || !ROUTES.includes(req.path)) return next();
+    if (req.method === 'GET' || req.method === 'HEAD' || !routes.includes(req.path)) return next();
     res.status(405).set('Allow', 'GET, HEAD').json({ error: 'method not allowed', method: req.method, path: req.path });
   });
 
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(opts.version, opts.scheduler.status()));
+    res.type('html').send(landingPage(opts.version, opts.scheduler.status(), telemetryPath));
   });
 
-  app.get('/metrics', async (req, res) => {
+  app.get(telemetryPath, async (req, res) => {
     const wait = scrapeWaitMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'), opts.scrapeTimeoutOffsetMs, opts.maxScrapeWaitMs());
     const page = await opts.scheduler.collect(wait);
     const own = await opts.metrics.registry.metrics();

@@ -173,11 +173,24 @@ const cases: Case[] = [
   {
     name: 'request_timeout 9999999999d',
     config: wangsu('  request_timeout: 9999999999d'),
-    expect: /wangsu_cdn\.request_timeout: "9999999999d" is longer than .* a timer can hold; write at most "24d"/,
+    expect: /wangsu_cdn\.request_timeout: "9999999999d" is out of range: a duration is at most 292y24w3d23h47m16s854ms/,
   },
-  { name: 'backoff_max 25d', config: refresh('  backoff_max: 25d'), expect: /refresh\.backoff_max: "25d" is longer than/ },
-  { name: 'a 400-digit duration', config: refresh(`  interval: ${'9'.repeat(400)}s`), expect: /refresh\.interval: ".*" is longer than/ },
-  { name: 'refresh_interval 30d', config: wangsu('  refresh_interval: 30d'), expect: /wangsu_cdn\.refresh_interval: "30d" is longer than/ },
+  {
+    name: 'backoff_max 25d',
+    config: refresh('  backoff_max: 25d'),
+    expect: /refresh\.backoff_max: "25d" is a valid duration, but longer than the 24d20h31m23s647ms a timer can hold; write at most "24d"/,
+  },
+  {
+    name: 'request_timeout 2y',
+    config: wangsu('  request_timeout: 2y'),
+    expect: /wangsu_cdn\.request_timeout: "2y" is a valid duration, but longer than .* a timer can hold/,
+  },
+  { name: 'a 400-digit duration', config: refresh(`  interval: ${'9'.repeat(400)}s`), expect: /refresh\.interval: "9+s" is out of range/ },
+  {
+    name: 'refresh_interval 30d',
+    config: wangsu('  refresh_interval: 30d'),
+    expect: /wangsu_cdn\.refresh_interval: "30d" is a valid duration, but longer than/,
+  },
   { name: 'max_scrape_wait 0s', config: refresh('  max_scrape_wait: 0s'), expect: /refresh\.max_scrape_wait: must be longer than 0/ },
   { name: 'backoff_initial 0s', config: refresh('  backoff_initial: 0s'), expect: /refresh\.backoff_initial: must be longer than 0/ },
   { name: 'shutdown_timeout 0ms', config: `shutdown_timeout: 0ms\n${BASE}`, expect: /shutdown_timeout: must be longer than 0/ },
@@ -193,6 +206,8 @@ const cases: Case[] = [
   { name: 'duration "soon"', config: wangsu('  request_timeout: soon'), expect: /wangsu_cdn\.request_timeout: "soon" is not a duration/ },
   { name: 'duration with a space', config: refresh('  interval: 1 m'), expect: /refresh\.interval: "1 m" is not a duration/ },
   { name: 'negative duration', config: refresh('  interval: -5s'), expect: /refresh\.interval: "-5s" is not a duration/ },
+  { name: 'units out of order', config: refresh('  interval: 1s1h'), expect: /refresh\.interval: "1s1h" is not a duration; .*largest first/ },
+  { name: 'a unit twice', config: refresh('  interval: 5m5m'), expect: /refresh\.interval: "5m5m" is not a duration/ },
   { name: 'fractional duration', config: refresh('  interval: 1.5s'), expect: /refresh\.interval: "1\.5s" is not a duration/ },
 
   // Endpoints.

@@ -89,7 +89,7 @@ describe('config', () => {
     assert.deepEqual(found.sort(), [
       'demo_cdn.domains: expected array, got string; change the value',
       'demo_cdn.max_series: Too small: expected number to be >0; change the value',
-      'refresh.interval: "5 minutes" is not a duration; write it like "30s", "5m" or "1h30m"',
+      'refresh.interval: "5 minutes" is not a duration: unknown unit " minutes"; write it like "30s", "5m" or "1h30m": whole numbers, units y w d h m s ms, each once and largest first',
     ]);
     assert.deepEqual(problems('demo_cdn:\n  endpoint: https://x.example\n  domains: [d]\n'), ['demo_cdn.auth: missing; add it (see config.example.yaml)']);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
@@ -20,14 +20,14 @@ describe('http server', () => {
     assert.match(res.text, /^test_value\{room="r\\"1"\} 0\.5$/m);
     assert.match(res.text, /^rtc_cdn_exporter_up\{source="fake"\} 1$/m);
     assert.match(res.text, /^rtc_cdn_exporter_series\{source="fake"\} 1$/m);
-    assert.match(res.text, /^rtc_cdn_exporter_build_info\{version="0\.0\.0-test",nodejs="v[\d.]+"\} 1$/m);
+    assert.match(res.text, /^rtc_cdn_exporter_build_info\{version="0\.0\.0-test",revision="unknown",branch="unknown",nodejs="v[\d.]+"\} 1$/m);
     assert.match(res.text, /^process_cpu_user_seconds_total /m);
     assert.ok(res.text.indexOf('test_value') < res.text.indexOf('rtc_cdn_exporter_up'));
   });
 
   it('gzips when the scraper accepts it, and not otherwise', async () => {
     const { exporter } = fakeExporter([new FakeSource()]);
-    const addr = await exporter.listen('127.0.0.1:0');
+    const [addr] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
     try {
       // undici does not decompress, so this sees the bytes on the wire.
       const gz = await undiciRequest(`http://127.0.0.1:${addr.port}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
@@ -98,6 +98,43 @@ describe('http server', () => {
     assert.deepEqual(missing.body, { error: 'not found', path: '/nope' });
   });
 
+  it('serves metrics at --web.telemetry-path only, and links to it from the landing page', async () => {
+    const { exporter } = fakeExporter([new FakeSource()], { telemetryPath: '/probe/metrics' });
+    const res = await request(exporter.app).get('/probe/metrics').expect(200);
+    assert.match(res.text, /^test_value\{key="k1"\} 1$/m);
+    await request(exporter.app).get('/metrics').expect(404);
+    await request(exporter.app).post('/probe/metrics').expect(405);
+    await request(exporter.app).post('/metrics').expect(404);
+    assert.match((await request(exporter.app).get('/').expect(200)).text, /href="\/probe\/metrics"/);
+    await request(exporter.app).get('/-/healthy').expect(200);
+  });
+
+  it('labels build_info with the revision and branch of the build', async () => {
+    const { exporter } = fakeExporter([new FakeSource()], { build: { revision: '0123abc', branch: 'release-1' } });
+    const res = await request(exporter.app).get('/metrics').expect(200);
+    assert.match(res.text, /^rtc_cdn_exporter_build_info\{version="0\.0\.0-test",revision="0123abc",branch="release-1",nodejs="v[\d.]+"\} 1$/m);
+  });
+
+  it('listens on every address given, and stops listening on all at shutdown', async () => {
+    const { exporter } = fakeExporter([new FakeSource()]);
+    const bound = (await exporter.listen(['127.0.0.1:0', '127.0.0.1:0'])) as AddressInfo[];
+    assert.equal(bound.length, 2);
+    assert.notEqual(bound[0]!.port, bound[1]!.port);
+    for (const { port } of bound) assert.equal((await undiciRequest(`http://127.0.0.1:${port}/metrics`)).statusCode, 200);
+    await exporter.shutdown();
+    for (const { port } of bound) {
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+      });
+      assert.equal(outcome, 'ECONNREFUSED');
+    }
+  });
+
   it('answers 405 with Allow to other methods, and routes exact paths only', async () => {
     const { exporter } = fakeExporter([new FakeSource()]);
     for (const method of ['post', 'put', 'delete', 'patch'] as const) {
@@ -111,7 +148,7 @@ describe('http server', () => {
 
   it('closes connections over --web.max-connections at once, and serves again when one closes', { timeout: 10_000 }, async () => {
     const { exporter } = fakeExporter([new FakeSource()], { maxConnections: 2 });
-    const addr = await exporter.listen('127.0.0.1:0');
+    const [addr] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
     const open = () =>
       new Promise<Socket>((resolve, reject) => {
         const s = connect(addr.port, '127.0.0.1', () => resolve(s));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { FakeSource, fakeExporter, sample } from '../helpers/fakes.js';
@@ -26,7 +27,7 @@ describe('graceful shutdown', () => {
     });
     source.refreshIntervalMs = 0; // every scrape refreshes
     const { exporter } = fakeExporter([source], { configYaml: 'refresh: {interval: 0s, max_scrape_wait: 60s}\nshutdown_timeout: 5s\nfake: {}' });
-    const addr = await exporter.listen('127.0.0.1:0');
+    const [addr] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
     const url = `http://127.0.0.1:${addr.port}/metrics`;
     assert.match(await (await request(url)).body.text(), /^test_value\{room="r1"\} 1$/m);
     hang = true;

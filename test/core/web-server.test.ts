@@ -233,7 +233,7 @@ describe('basic auth and headers from the web config', () => {
     const file = join(dir, 'exporter-web.yml');
     writeFileSync(file, config);
     const { exporter } = fakeExporter([new FakeSource()], { webConfigFile: file });
-    const addr = await exporter.listen('127.0.0.1:0');
+    const [addr] = (await exporter.listen(['127.0.0.1:0'])) as [AddressInfo];
     try {
       const url = `https://127.0.0.1:${addr.port}/metrics`;
       const res = await curl(url, [...withCa(), '-u', `alice:${ALICE_PASSWORD}`]);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { parse } from 'yaml';
-import { parseDuration } from '../../src/schema.js';
+import { parseDuration } from '../../src/duration.js';
 import { startPrometheus } from './prometheus-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -57,6 +57,26 @@ describe('runtime stage (the Docker image without Docker)', () => {
     assert.match(stage, /org\.opencontainers\.image\.version=/);
   });
 
+  it('the build stage records the image arguments for --version, as the runtime stage then reports them', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    for (const arg of ['REVISION', 'BRANCH', 'CREATED']) assert.match(dockerfile, new RegExp(`^ARG ${arg}=`, 'm'));
+    assert.match(dockerfile, /^RUN BUILD_REVISION="\$\{REVISION\}" BUILD_BRANCH="\$\{BRANCH\}" BUILD_DATE="\$\{CREATED\}" npm run build$/m);
+    assert.match(readFileSync(join(ROOT, 'package.json'), 'utf8'), /"build": ".*node scripts\/write-build-info\.mjs"/);
+    // As in the build stage: no .git, the values from the environment, into dist/src.
+    const write = spawnSync(process.execPath, [join(ROOT, 'scripts', 'write-build-info.mjs'), join(dir, 'dist', 'src', 'build-info.json')], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', BUILD_REVISION: '0123456789abcdef', BUILD_BRANCH: 'release-0.1', BUILD_DATE: '2026-11-22T12:00:00Z' },
+      encoding: 'utf8',
+    });
+    assert.equal(write.status, 0, write.stderr);
+    const version = spawnSync(process.execPath, ['dist/src/main.js', '--version'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(
+      version.stdout,
+      /^rtc-cdn-exporter, version \S+ \(branch: release-0\.1, revision: 0123456789abcdef\)\n {2}build user: +\S+\n {2}build date: +2026-11-22T12:00:00Z\n/,
+    );
+  });
+
   it('production dependencies exclude every devDependency', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       devDependencies: Record<string, string>;
@@ -96,7 +116,7 @@ describe('runtime stage (the Docker image without Docker)', () => {
       assert.match(body, /^wangsu_live_stream_\w+\{/m, 'wangsu_cdn families');
       assert.match(body, /^rtc_cdn_exporter_up\{source="huawei_rtc"\} 1$/m);
       assert.match(body, /^rtc_cdn_exporter_up\{source="wangsu_cdn"\} 1$/m);
-      assert.match(body, /^rtc_cdn_exporter_build_info\{/m);
+      assert.match(body, /^rtc_cdn_exporter_build_info\{version="[^"]+",revision="0123456789abcdef",branch="release-0\.1",nodejs="v[\d.]+"\} 1$/m);
       assert.equal((await fetch(`http://127.0.0.1:${port}/-/healthy`)).status, 200);
     } finally {
       child.kill('SIGTERM');

@@ -98,7 +98,15 @@ export function fakeDefinition(source: FakeSource): SourceDefinition {
 /** An in-process exporter around fake sources, as main.ts would build it. */
 export function fakeExporter(
   sources: FakeSource[],
-  opts: { clock?: Clock; configYaml?: string; secrets?: string[]; maxConnections?: number; webConfigFile?: string } = {},
+  opts: {
+    clock?: Clock;
+    configYaml?: string;
+    secrets?: string[];
+    maxConnections?: number;
+    telemetryPath?: string;
+    webConfigFile?: string;
+    build?: { revision: string; branch: string };
+  } = {},
 ) {
   const definitions = sources.map(fakeDefinition);
   const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
@@ -113,6 +121,8 @@ export function fakeExporter(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
     ...(opts.webConfigFile ? { webConfigFile: opts.webConfigFile } : {}),
+    ...(opts.telemetryPath ? { telemetryPath: opts.telemetryPath } : {}),
+    ...(opts.build ? { build: opts.build } : {}),
   });
   return { exporter, log };
 }
