@@ -88,6 +88,7 @@ export class Exporter {
         metrics: this.metrics,
         backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
         signal: this.shutdownSignal.signal,
+        mask: (text) => secrets.mask(text),
         random,
       },
       (relistKeys) =>
