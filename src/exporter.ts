@@ -68,7 +68,15 @@ export class Exporter {
       version: opts.version,
       scrapeTimeoutOffsetMs: opts.scrapeTimeoutOffsetMs,
       maxScrapeWaitMs: config.refresh.max_scrape_wait,
+      config: () => this.config,
+      sources: opts.sources,
+      mask: (text) => this.secrets.mask(text),
     });
+  }
+
+  /** The config in force. */
+  get config(): Config {
+    return this.opts.config;
   }
 
   /** A source, created with its deps, inside the runner that schedules it. */

@@ -1,11 +1,14 @@
-// The HTTP surface, routes only: landing page, /metrics, health and readiness.
+// The HTTP surface, routes only: landing page, /metrics, health, readiness and /config.
 // /metrics waits for refreshes (bounded), then writes the cached upstream page
 // (and its cached gzip) followed by the exporter's own metrics.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { effectiveConfigYaml } from './config-view.js';
 import { landingPage } from './landing-page.js';
 import type { Scheduler } from './scheduler.js';
 import type { SelfMetrics } from './self-metrics.js';
+import type { SourceDefinition } from './source.js';
 
 const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -18,6 +21,14 @@ export interface ServerOptions {
   scrapeTimeoutOffsetMs: number;
   /** Upper bound on a scrape's wait for refreshes. */
   maxScrapeWaitMs: number;
+  /** The config in force now (a reload may replace it), for /config. */
+  config: () => Config;
+  /** Whose schemas say which config values are durations. */
+  sources: readonly SourceDefinition[];
+  /** The secret registry's mask, for what /config prints. */
+  mask: (text: string) => string;
+  /** Where /metrics is served, for the landing page's link (default /metrics). */
+  metricsPath?: string;
 }
 
 /** How long a scrape may wait for refreshes: Prometheus's timeout minus the offset, capped. */
@@ -27,7 +38,7 @@ export function scrapeWaitMs(header: string | undefined, offsetMs: number, maxMs
   return Math.max(0, Math.min(maxMs, timeout - offsetMs));
 }
 
-const ROUTES = ['/', '/metrics', '/-/healthy', '/-/ready'];
+const ROUTES = ['/', '/metrics', '/-/healthy', '/-/ready', '/config'];
 
 export function createApp(opts: ServerOptions): Express {
   const app = express();
@@ -42,7 +53,13 @@ export function createApp(opts: ServerOptions): Express {
   });
 
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(opts.version, opts.scheduler.status()));
+    res.type('html').send(landingPage({ version: opts.version, sources: opts.scheduler.status(), metricsPath: opts.metricsPath ?? '/metrics' }));
+  });
+
+  // Plain text, as blackbox_exporter's /config: curl-able, diff-able, and nothing a browser interprets.
+  app.get('/config', (_req, res) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.type('text').send(effectiveConfigYaml(opts.config(), opts.sources, opts.mask));
   });
 
   app.get('/metrics', async (req, res) => {
