@@ -37,6 +37,14 @@ export interface Config extends CoreConfig {
   sources: Map<string, SourceCommon>;
 }
 
+/** The whole file's schema: the core's keys and each source's block. */
+export function configSchema(sources: readonly SourceDefinition[]) {
+  return z.strictObject({
+    ...coreShape,
+    ...Object.fromEntries(sources.map((d) => [d.name, d.schema.optional()])),
+  });
+}
+
 export interface LoadedConfig {
   config: Config;
   /** Every value the schemas mark as secret, and every value read from a *_file, for redaction wherever text leaves the process. */
@@ -68,10 +76,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const raw: unknown = parseYaml(text, name) ?? {};
   if (!isObject(raw)) throw new ConfigError([`${name}: the top level must be a mapping of keys, not ${describe(raw)}`]);
 
-  const schema = z.strictObject({
-    ...coreShape,
-    ...Object.fromEntries(opts.sources.map((d) => [d.name, d.schema.optional()])),
-  });
+  const schema = configSchema(opts.sources);
   const problems: string[] = [];
   const fileValues: string[] = [];
   const resolved = resolveValues(raw, [], {

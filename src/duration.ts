@@ -52,3 +52,15 @@ export function readDuration(text: string): DurationReading {
 export function parseDuration(text: string): number | undefined {
   return readDuration(text).ms;
 }
+
+/** Milliseconds written back as Prometheus prints a duration, largest units first: 90000 → "1m30s", 0 → "0s". */
+export function formatDuration(ms: number): string {
+  let rest = BigInt(Math.round(ms)) * 1_000_000n;
+  let text = '';
+  for (const [unit, size] of UNITS) {
+    const n = rest / size;
+    if (n > 0n) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text || '0s';
+}

@@ -100,6 +100,9 @@ export class Exporter {
       maxScrapeWaitMs: () => this.current.refresh.max_scrape_wait,
       ...(this.reloader ? { reloadConfig: () => this.reload('POST /-/reload') } : {}),
       telemetryPath: opts.telemetryPath,
+      config: () => this.config,
+      sources: opts.sources,
+      mask: (text) => this.secrets.mask(text),
     });
   }
 
@@ -182,6 +185,7 @@ export class Exporter {
         metrics: this.metrics,
         backoff: { initialMs: config.refresh.backoff_initial, maxMs: config.refresh.backoff_max },
         signal,
+        mask: (text) => secrets.mask(text),
         random,
       },
       (relistKeys) =>

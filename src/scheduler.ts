@@ -50,6 +50,28 @@ export interface SourceStatus {
    * never refreshed counts from when it appeared. Undefined while no key has data.
    */
   dataAgeSeconds: number | undefined;
+  /** Why the key list's latest attempt failed, while it did. */
+  keyListError: KeyError | undefined;
+  /** The newest errors of failing keys, newest first: at most MAX_KEY_ERRORS of the `failing` ones. */
+  keyErrors: KeyError[];
+}
+
+/** Failing keys whose errors status() returns: a source can have thousands failing at once. */
+export const MAX_KEY_ERRORS = 20;
+/** Characters of an error message kept: a vendor's answer echoed whole is for the log, not the page. */
+const MAX_ERROR_LENGTH = 1000;
+
+/** Why a key (or the key list) failed last. */
+export interface KeyError {
+  key: string;
+  /** Masked with the secret registry: an upstream answer can echo a credential. */
+  message: string;
+  /** When the attempt failed (clock time, ms). */
+  atMs: number;
+  /** How long ago that was. */
+  ageSeconds: number;
+  /** Attempts failed in a row. */
+  failures: number;
 }
 
 export interface RunnerDeps {
@@ -59,6 +81,8 @@ export interface RunnerDeps {
   backoff: BackoffPolicy;
   /** Aborted on shutdown: cancels queued and running upstream calls. */
   signal: AbortSignal;
+  /** Masks credentials in error messages kept for the landing page (the logger masks its own lines). */
+  mask: (text: string) => string;
   random?: () => number;
 }
 
@@ -67,6 +91,8 @@ interface Refreshable {
   lastSuccess: number | undefined;
   lastAttemptFailed: boolean;
   failures: number;
+  /** The latest failure's message (masked) and time, until a success. */
+  lastError: { message: string; atMs: number } | undefined;
   nextAttemptAt: number;
   /** When a scrape refreshes it again: the next point of its grid, or the time its source asked for. */
   dueAt: number;
@@ -86,6 +112,7 @@ const fresh = (): Refreshable => ({
   lastSuccess: undefined,
   lastAttemptFailed: false,
   failures: 0,
+  lastError: undefined,
   nextAttemptAt: 0,
   dueAt: 0,
   gridAnchorMs: undefined,
@@ -174,8 +201,12 @@ export class SourceRunner {
     let failing = 0;
     let withData = 0;
     let oldest = now;
-    for (const st of this.keys.values()) {
-      if (st.lastAttemptFailed) failing++;
+    const keyErrors: KeyError[] = [];
+    for (const [key, st] of this.keys) {
+      if (st.lastAttemptFailed) {
+        failing++;
+        keepNewest(keyErrors, key, st, now);
+      }
       if (st.hasData) withData++;
       oldest = Math.min(oldest, st.dataTimeMs ?? st.since);
     }
@@ -190,6 +221,8 @@ export class SourceRunner {
       withData,
       failing,
       dataAgeSeconds: withData > 0 ? (now - oldest) / 1000 : undefined,
+      keyListError: keyError('key list', this.keyList, now),
+      keyErrors,
     };
   }
 
@@ -274,6 +307,7 @@ export class SourceRunner {
     r.dueAt = dueAt;
     r.lastSuccess = this.deps.clock.now();
     r.lastAttemptFailed = false;
+    r.lastError = undefined;
     r.failures = 0;
     r.nextAttemptAt = 0;
   }
@@ -285,6 +319,8 @@ export class SourceRunner {
     const delay = this.backoffMs(r.failures, err);
     r.nextAttemptAt = this.deps.clock.now() + delay;
     const e = err instanceof UpstreamError ? err : undefined;
+    const message = (err as Error)?.message ?? String(err);
+    r.lastError = { message: clip(this.deps.mask(message), MAX_ERROR_LENGTH), atMs: this.deps.clock.now() };
     this.deps.logger.error(
       {
         key,
@@ -296,7 +332,7 @@ export class SourceRunner {
         retry_in_s: Math.round(delay / 1000),
         failures: r.failures,
       },
-      `refresh failed: ${(err as Error)?.message ?? String(err)}`,
+      `refresh failed: ${message}`,
     );
   }
 
@@ -309,6 +345,26 @@ export class SourceRunner {
     const jitter = 0.8 + 0.4 * (this.deps.random ?? Math.random)();
     return Math.round(base * jitter);
   }
+}
+
+/** Cut after masking: a cut secret would no longer match its mask. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function keyError(key: string, r: Refreshable, now: number): KeyError | undefined {
+  const e = r.lastAttemptFailed ? r.lastError : undefined;
+  return e && { key, message: e.message, atMs: e.atMs, ageSeconds: (now - e.atMs) / 1000, failures: r.failures };
+}
+
+/** Adds the key's error to `newest` (newest first) if it is among the MAX_KEY_ERRORS newest seen; allocates only then. */
+function keepNewest(newest: KeyError[], key: string, r: Refreshable, now: number): void {
+  const atMs = r.lastError?.atMs;
+  if (atMs === undefined || (newest.length === MAX_KEY_ERRORS && atMs <= newest[newest.length - 1]!.atMs)) return;
+  let i = newest.length;
+  while (i > 0 && newest[i - 1]!.atMs < atMs) i--;
+  newest.splice(i, 0, keyError(key, r, now)!);
+  if (newest.length > MAX_KEY_ERRORS) newest.pop();
 }
 
 /**

@@ -13,7 +13,7 @@ export const MAX_DURATION_MS = 2 ** 31 - 1;
  * zero only where `allowZero` says it means something.
  */
 function durationSchema(allowZero: boolean) {
-  return z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
+  const schema = z.string({ error: 'expected a duration such as "30s" or "5m"' }).transform((text, ctx) => {
     const { ms, problem } = readDuration(text);
     if (problem !== undefined) {
       ctx.addIssue({ code: 'custom', message: problem });
@@ -30,7 +30,12 @@ function durationSchema(allowZero: boolean) {
     }
     return ms;
   });
+  DURATIONS.add(schema);
+  return schema;
 }
+
+/** The duration schemas: a value they parsed is milliseconds that /config writes back as a duration. */
+const DURATIONS = new WeakSet<z.core.$ZodType>();
 
 /** A positive duration. */
 export const duration = durationSchema(false);
@@ -152,8 +157,19 @@ export function accountLimits(b: BudgetConfig): AccountLimits {
  * default for a credential.
  */
 export function isSecretPath(schema: z.core.$ZodType, path: readonly string[]): boolean {
+  return landsOn(schema, path, (s) => s === secret);
+}
+
+/** Whether `path` in data checked by `schema` lands on a duration (`duration`, `durationOrZero`, wrapped or not). */
+export function isDurationPath(schema: z.core.$ZodType, path: readonly string[]): boolean {
+  return landsOn(schema, path, (s) => DURATIONS.has(s));
+}
+
+/** Whether `path` leads through `schema` (its wrappers, objects, unions, lists and records) to a schema `is` picks. */
+function landsOn(schema: z.core.$ZodType, path: readonly string[], is: (s: z.core.$ZodType) => boolean): boolean {
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
-  if (schema === secret) return path.length === 0;
+  if (is(schema)) return path.length === 0;
+  const on = (inner: unknown, rest: readonly string[]) => landsOn(inner as z.core.$ZodType, rest, is);
   switch (def.type) {
     case 'optional':
     case 'default':
@@ -162,20 +178,20 @@ export function isSecretPath(schema: z.core.$ZodType, path: readonly string[]): 
     case 'nonoptional':
     case 'readonly':
     case 'catch':
-      return isSecretPath(def.innerType as z.core.$ZodType, path);
+      return on(def.innerType, path);
     case 'pipe':
-      return isSecretPath(def.in as z.core.$ZodType, path);
+      return on(def.in, path);
     case 'union':
-      return (def.options as z.core.$ZodType[]).some((o) => isSecretPath(o, path));
+      return (def.options as unknown[]).some((o) => on(o, path));
     case 'object': {
       const shape = def.shape as Record<string, z.core.$ZodType>;
       const [head, ...rest] = path;
-      return head !== undefined && Object.hasOwn(shape, head) && isSecretPath(shape[head]!, rest);
+      return head !== undefined && Object.hasOwn(shape, head) && on(shape[head], rest);
     }
     case 'array':
-      return path.length > 0 && isSecretPath(def.element as z.core.$ZodType, path.slice(1));
+      return path.length > 0 && on(def.element, path.slice(1));
     case 'record':
-      return path.length > 0 && isSecretPath(def.valueType as z.core.$ZodType, path.slice(1));
+      return path.length > 0 && on(def.valueType, path.slice(1));
     default:
       return false;
   }

@@ -1,12 +1,15 @@
-// The HTTP surface, routes only: landing page, /metrics, health, readiness and reload.
+// The HTTP surface, routes only: landing page, /metrics, /config, health, readiness and reload.
 // /metrics waits for refreshes (bounded), then writes the cached upstream page
 // (and its cached gzip) followed by the exporter's own metrics.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { effectiveConfigYaml } from './config-view.js';
 import { landingPage } from './landing-page.js';
 import type { ReloadOutcome } from './reload.js';
 import type { Scheduler } from './scheduler.js';
 import type { SelfMetrics } from './self-metrics.js';
+import type { SourceDefinition } from './source.js';
 
 const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -23,6 +26,12 @@ export interface ServerOptions {
   reloadConfig?: () => Promise<ReloadOutcome>;
   /** Where metrics are served (--web.telemetry-path); default /metrics. */
   telemetryPath?: string;
+  /** The config in force now (a reload may replace it), for /config. */
+  config: () => Config;
+  /** Whose schemas say which config values are durations. */
+  sources: readonly SourceDefinition[];
+  /** The secret registry's mask, for what /config prints. */
+  mask: (text: string) => string;
 }
 
 /** How long a scrape may wait for refreshes: Prometheus's timeout minus the offset, capped. */
@@ -37,7 +46,7 @@ const RELOAD_METHODS = ['POST', 'PUT'];
 
 export function createApp(opts: ServerOptions): Express {
   const telemetryPath = opts.telemetryPath ?? '/metrics';
-  const routes = ['/', telemetryPath, '/-/healthy', '/-/ready'];
+  const routes = ['/', telemetryPath, '/config', '/-/healthy', '/-/ready'];
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -55,7 +64,13 @@ export function createApp(opts: ServerOptions): Express {
   });
 
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(opts.version, opts.scheduler.status(), telemetryPath));
+    res.type('html').send(landingPage({ version: opts.version, sources: opts.scheduler.status(), metricsPath: telemetryPath }));
+  });
+
+  // Plain text, as blackbox_exporter's /config: curl-able, diff-able, and nothing a browser interprets.
+  app.get('/config', (_req, res) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.type('text').send(effectiveConfigYaml(opts.config(), opts.sources, opts.mask));
   });
 
   app.get(telemetryPath, async (req, res) => {

@@ -2,8 +2,8 @@
 // of both sources (inline and as *_file), plus the IAM tokens the simulator
 // issues, driven through refreshes that succeed and through 401 answers that
 // echo the request's headers back. Nothing that leaves the exporter (log lines
-// at debug level, /metrics, /, /-/ready, error messages, a spawned main's
-// stdout and stderr) may carry any of them, whole, JSON-escaped or in part.
+// at debug level, /metrics, /, /-/ready, /config, error messages, a spawned
+// main's stdout and stderr) may carry any of them, whole, JSON-escaped or in part.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,7 +46,7 @@ const ctx = (): RefreshContext => ({ signal: new AbortController().signal, prior
 
 /** The exporter's pages; a scrape may wait for refreshes, which wait on the fake clock, so it is moved meanwhile. */
 async function recordEndpoints(where: string, exporter: Exporter, clock: ManualClock): Promise<void> {
-  for (const path of ['/metrics', '/', '/-/ready']) {
+  for (const path of ['/metrics', '/', '/-/ready', '/config']) {
     const res = await settle(
       clock,
       Promise.resolve(
@@ -98,6 +98,8 @@ describe('secret canaries', () => {
         h.sim.faults.push('echo_headers', 2);
         recordError('hw aksk direct', await settle(h.clock, h.source.listKeys(ctx())).catch((e: unknown) => e));
         await h.scrape();
+        await recordEndpoints('hw aksk failing', h.exporter, h.clock);
+        assert.match(places.find((p) => p.where === 'hw aksk failing /')!.text, /request headers/, 'the echoed 401 is on the landing page');
         await h.run(20 * 60_000, 60_000);
         await h.scrape();
         await recordEndpoints('hw aksk', h.exporter, h.clock);
@@ -328,7 +330,7 @@ async function runMain(configFile: string, env: Record<string, string>) {
     assert.ok(port, `main did not listen: ${stdout}${stderr}`);
     // Both sources fail at least twice (discovery, refreshes after back-off).
     await until(() => (stdout.match(/refresh failed/g) ?? []).length >= 4, 15_000);
-    for (const path of ['/metrics', '/', '/-/ready']) pages[path] = await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+    for (const path of ['/metrics', '/', '/-/ready', '/config']) pages[path] = await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
   } finally {
     child.kill('SIGTERM');
     await exited;

@@ -4,7 +4,8 @@ import { sleep } from '../../src/clock.js';
 import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
 import { unitHash } from '../../src/sim/noise.js';
 import { nextGridPoint } from '../../src/refresh-grid.js';
-import { NEW_KEY_LEAD_MS, type Scheduler } from '../../src/scheduler.js';
+import { MAX_KEY_ERRORS, NEW_KEY_LEAD_MS, type Scheduler } from '../../src/scheduler.js';
+import { SecretRegistry } from '../../src/secrets.js';
 import { UpstreamError } from '../../src/upstream/api.js';
 import { FakeSource, deferred, fakeRunner, sample } from '../helpers/fakes.js';
 import type { Sample } from '../../src/series-writer.js';
@@ -365,6 +366,84 @@ describe('scheduler', () => {
       scheduler.status().every((s) => s.ready),
       true,
     );
+  });
+
+  it("keeps a failing key's last error, masked, with its time and failures in a row, until a success clears it", async () => {
+    const credential = 'sk-4f9a1c7e2b8d';
+    let answer: string | undefined = `401: bad signature for key ${credential}`;
+    const source = new FakeSource({
+      keys: ['a', 'b'],
+      refresher: async (key) => {
+        if (key === 'b' && answer) throw new UpstreamError({ outcome: 'auth_error', message: answer });
+        return [sample({ key }, 1)];
+      },
+    });
+    const clock = new ManualClock();
+    const { scheduler, runner } = fakeRunner(source, clock, { secrets: new SecretRegistry([credential]) });
+    const firstAt = clock.now();
+    await scheduler.collect(1_000);
+    let status = runner.status();
+    assert.equal(status.failing, 1);
+    assert.deepEqual(status.keyErrors, [{ key: 'b', message: '401: bad signature for key [REDACTED]', atMs: firstAt, ageSeconds: 0, failures: 1 }]);
+
+    answer = '503: upstream busy';
+    await clock.advance(300_000); // past the longest back-off
+    await scheduler.collect(1_000);
+    await clock.advance(15_000);
+    status = runner.status();
+    assert.deepEqual(status.keyErrors, [{ key: 'b', message: '503: upstream busy', atMs: firstAt + 300_000, ageSeconds: 15, failures: 2 }]);
+
+    answer = undefined;
+    await clock.advance(300_000);
+    await scheduler.collect(1_000);
+    status = runner.status();
+    assert.equal(status.failing, 0);
+    assert.deepEqual(status.keyErrors, []);
+    assert.equal(status.up, true);
+  });
+
+  it('returns the errors of the 20 newest failures only, while counting every failing key', async () => {
+    const clock = new ManualClock();
+    const keys = Array.from({ length: 200 }, (_, i) => `room-${String(i).padStart(3, '0')}`);
+    // Each key fails after as many milliseconds as its number, in shuffled order of listing.
+    const source = new FakeSource({
+      keys: [...keys].sort((x, y) => unitHash('order', x) - unitHash('order', y)),
+      refresher: async (key) => {
+        await sleep(clock, Number(key.slice(5)));
+        throw new Error(`no such room ${key}`);
+      },
+    });
+    const { scheduler, runner } = fakeRunner(source, clock);
+    const done = scheduler.collect(1_000);
+    await clock.advance(1_000);
+    await done;
+    const status = runner.status();
+    assert.equal(status.failing, 200);
+    assert.equal(status.keyErrors.length, MAX_KEY_ERRORS);
+    assert.deepEqual(
+      status.keyErrors.map((e) => e.key),
+      keys.slice(-MAX_KEY_ERRORS).reverse(),
+      'newest first',
+    );
+    assert.equal(status.keyErrors[0]!.message, 'no such room room-199');
+  });
+
+  it('says why the key list failed, until a listing succeeds', async () => {
+    const source = new FakeSource();
+    const listKeys = source.listKeys.bind(source);
+    source.listKeys = async () => {
+      throw new Error('discovery down');
+    };
+    const clock = new ManualClock();
+    const { scheduler, runner } = fakeRunner(source, clock);
+    await scheduler.collect(1_000);
+    assert.equal(runner.status().keyListError?.message, 'discovery down');
+    assert.equal(runner.status().up, false);
+    source.listKeys = listKeys;
+    await clock.advance(300_000);
+    await scheduler.collect(1_000);
+    assert.equal(runner.status().keyListError, undefined);
+    assert.equal(runner.status().up, true);
   });
 });
 

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { request as undiciRequest } from 'undici';
 import { ManualClock, flushMicrotasks } from '../../src/sim/manual-clock.js';
+import { landingPage } from '../../src/landing-page.js';
 import { scrapeWaitMs } from '../../src/server.js';
 import { FakeSource, deferred, fakeExporter, sample } from '../helpers/fakes.js';
 import type { Sample } from '../../src/series-writer.js';
@@ -88,12 +89,17 @@ describe('http server', () => {
 
   it('shows version, sources and their state on the landing page, and JSON 404 elsewhere', async () => {
     const { exporter } = fakeExporter([new FakeSource({ name: 'fake_<b>' })]);
+    const before = await request(exporter.app).get('/').expect(200);
+    assert.match(before.text, /<td>no data yet<\/td>/);
     await request(exporter.app).get('/metrics');
     const res = await request(exporter.app).get('/').expect(200);
     assert.match(res.headers['content-type']!, /text\/html/);
-    assert.match(res.text, /rtc-cdn-exporter 0\.0\.0-test/);
-    assert.match(res.text, /href="\/metrics"/);
-    assert.match(res.text, /fake_&#60;b&#62;<\/td><td>up<\/td><td>1<\/td>/);
+    assert.match(res.text, /Version: <code>0\.0\.0-test<\/code>/);
+    assert.match(
+      res.text,
+      /<code>fake_&#60;b&#62;<\/code><\/td><td class="up">up<\/td><td class="n">1<\/td><td class="n">1<\/td><td class="n">0<\/td><td>0s old<\/td>/,
+    );
+    assert.doesNotMatch(res.text, /<script|src=|<link/, 'no script and no external asset');
     const missing = await request(exporter.app).get('/nope').expect(404);
     assert.deepEqual(missing.body, { error: 'not found', path: '/nope' });
   });
@@ -105,7 +111,7 @@ describe('http server', () => {
     await request(exporter.app).get('/metrics').expect(404);
     await request(exporter.app).post('/probe/metrics').expect(405);
     await request(exporter.app).post('/metrics').expect(404);
-    assert.match((await request(exporter.app).get('/').expect(200)).text, /href="\/probe\/metrics"/);
+    assert.match((await request(exporter.app).get('/').expect(200)).text, /href="probe\/metrics"/);
     await request(exporter.app).get('/-/healthy').expect(200);
   });
 
@@ -133,6 +139,60 @@ describe('http server', () => {
       });
       assert.equal(outcome, 'ECONNREFUSED');
     }
+  });
+
+  it('links every endpoint relative to the page, so it works under any path prefix', async () => {
+    const { exporter } = fakeExporter([new FakeSource()]);
+    await exporter.scheduler.collect(1_000); // ready
+    const res = await request(exporter.app).get('/').expect(200);
+    const hrefs = [...res.text.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(hrefs, ['metrics', '-/healthy', '-/ready', 'config']);
+    for (const href of hrefs) await request(exporter.app).get(`/${href}`).expect(200);
+  });
+
+  it('links the metrics path it is given (--web.telemetry-path), relative to the page', async () => {
+    const { exporter } = fakeExporter([new FakeSource()]);
+    const status = exporter.scheduler.status();
+    for (const [path, href] of [
+      ['/metrics', 'metrics'],
+      ['/prometheus/metrics', 'prometheus/metrics'],
+      ['/a:b', './a:b'],
+    ] as const) {
+      assert.match(landingPage({ version: '1', sources: status, metricsPath: path }), new RegExp(`<a href="${href.replace(/[.]/g, '\\.')}">Metrics</a>`));
+    }
+  });
+
+  it("shows each failing key's last error, when and how often it failed, escaped and masked", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 0, 2, 3, 4, 5));
+    const credential = 'tok-9d2f61aa7c';
+    const source = new FakeSource({
+      keys: ['ok', 'room<1>'],
+      refresher: async (key) => {
+        if (key === 'ok') return [sample({ key }, 1)];
+        throw new Error(`401 <b>denied</b> & token ${credential} rejected`);
+      },
+    });
+    const { exporter } = fakeExporter([source], { clock, secrets: [credential] });
+    await exporter.scheduler.collect(0);
+    await flushMicrotasks();
+    await clock.advance(65_000);
+    const res = await request(exporter.app).get('/').expect(200);
+    assert.match(res.text, /<td class="down">down<\/td><td class="n">2<\/td><td class="n">1<\/td><td class="n">1<\/td><td>1m5s old<\/td>/);
+    assert.match(res.text, /Errors of <code>fake<\/code>/);
+    assert.match(
+      res.text,
+      /<td><code>room&#60;1&#62;<\/code><\/td><td class="message">401 &#60;b&#62;denied&#60;\/b&#62; &#38; token \[REDACTED\] rejected<\/td><td><time datetime="2025-01-02T03:04:05Z">2025-01-02T03:04:05Z<\/time><br><span class="muted">1m5s ago<\/span><\/td><td class="n">1<\/td>/,
+    );
+    assert.doesNotMatch(res.text, new RegExp(credential.slice(0, 8)));
+  });
+
+  it('serves the effective config as plain text at /config', async () => {
+    const { exporter } = fakeExporter([new FakeSource()], { configYaml: 'refresh: { interval: 90s }\nfake: { max_series: 10 }' });
+    const res = await request(exporter.app).get('/config').expect(200);
+    assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.match(res.text, /^refresh:\n {2}interval: 1m30s\n/m);
+    assert.match(res.text, /^fake:\n {2}enabled: true\n {2}max_series: 10\n/m);
+    await request(exporter.app).post('/config').expect(405);
   });
 
   it('answers 405 with Allow to other methods, and routes exact paths only', async () => {

@@ -2,6 +2,7 @@
 import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { Exporter } from '../../src/exporter.js';
+import { SecretRegistry } from '../../src/secrets.js';
 import { memoryLogger } from '../../src/sim/memory-logger.js';
 import { Scheduler, SourceRunner } from '../../src/scheduler.js';
 import { SelfMetrics } from '../../src/self-metrics.js';
@@ -49,7 +50,11 @@ export class FakeSource implements Source {
 }
 
 /** A runner and scheduler around a fake source, as the exporter builds them (jitter factor exactly 1). */
-export function fakeRunner(source: FakeSource, clock: Clock, opts: { metrics?: SelfMetrics; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
+export function fakeRunner(
+  source: FakeSource,
+  clock: Clock,
+  opts: { metrics?: SelfMetrics; logger?: ReturnType<typeof memoryLogger>['logger']; secrets?: SecretRegistry } = {},
+) {
   const metrics = opts.metrics ?? new SelfMetrics('test');
   const log = memoryLogger();
   const runner = new SourceRunner(
@@ -60,6 +65,7 @@ export function fakeRunner(source: FakeSource, clock: Clock, opts: { metrics?: S
       metrics,
       backoff: { initialMs: 10_000, maxMs: 300_000 },
       signal: new AbortController().signal,
+      mask: (text) => opts.secrets?.mask(text) ?? text,
       random: () => 0.5,
     },
     () => source,
@@ -110,12 +116,15 @@ export function fakeExporter(
 ) {
   const definitions = sources.map(fakeDefinition);
   const yaml = opts.configYaml ?? sources.map((s) => `${s.name}: {}`).join('\n');
-  const { config } = parseConfig(yaml, { sources: definitions, env: {} });
-  const log = memoryLogger(opts.secrets);
+  const { config, secrets: configSecrets } = parseConfig(yaml, { sources: definitions, env: {} });
+  // One registry for the logger and the exporter, as main.ts has it.
+  const secrets = new SecretRegistry([...configSecrets, ...(opts.secrets ?? [])]);
+  const log = memoryLogger(secrets);
   const exporter = new Exporter({
     config,
     sources: definitions,
     logger: log.logger,
+    secrets,
     version: '0.0.0-test',
     scrapeTimeoutOffsetMs: 500,
     ...(opts.clock ? { clock: opts.clock } : {}),
