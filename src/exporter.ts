@@ -3,7 +3,7 @@
 import { once, setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -16,6 +16,7 @@ import { createApp } from './server.js';
 import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
 import { Account } from './upstream/account.js';
+import { environmentDispatcher, sourceDispatcher, type SourceDispatcher } from './upstream/dispatcher.js';
 
 export interface ExporterOptions {
   config: Config;
@@ -42,6 +43,8 @@ export class Exporter {
   private readonly shutdownSignal = new AbortController();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  /** Each source's own dispatcher (its proxy_url), by source name; closed with the source. */
+  private readonly sourceDispatchers = new Map<string, SourceDispatcher>();
   private server: Server | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
@@ -53,7 +56,7 @@ export class Exporter {
     // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
     setMaxListeners(0, this.shutdownSignal.signal);
     this.ownsDispatcher = !opts.dispatcher;
-    this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
+    this.dispatcher = opts.dispatcher ?? environmentDispatcher(this.secrets);
     const runners: SourceRunner[] = [];
     for (const definition of opts.sources) {
       const sourceConfig = config.sources.get(definition.name);
@@ -79,7 +82,8 @@ export class Exporter {
     const sourceLogger = logger.child({ source: name });
     this.metrics.stateEvicted.inc({ source: name }, 0);
     const secrets = this.secrets;
-    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random, mask: (text: string) => secrets.mask(text) };
+    const { dispatcher } = this.dispatcherOf(name, sourceConfig);
+    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher, random, mask: (text: string) => secrets.mask(text) };
     return new SourceRunner(
       { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
       {
@@ -102,6 +106,13 @@ export class Exporter {
           stateEvicted: (count) => this.metrics.stateEvicted.inc({ source: name }, count),
         }),
     );
+  }
+
+  /** A source's dispatcher, made anew (a source rebuilt closes its old one first). */
+  private dispatcherOf(name: string, sourceConfig: SourceCommon): SourceDispatcher {
+    const own = sourceDispatcher(sourceConfig.proxy_url, this.dispatcher);
+    this.sourceDispatchers.set(name, own);
+    return own;
   }
 
   /** Listens on `host:port` (`:port` means every interface) and starts the first refresh. */
@@ -133,6 +144,7 @@ export class Exporter {
       await closed;
     }
     clearTimeout(timer);
+    await Promise.all([...this.sourceDispatchers.values()].map((d) => d.close()));
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 }

@@ -8,6 +8,7 @@ import { parseListenAddress } from './listen-address.js';
 import { createLogger } from './logger.js';
 import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
+import { proxyEnvironment } from './upstream/dispatcher.js';
 import { sources } from './sources/index.js';
 
 const EXIT_RUNTIME = 1;
@@ -68,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       loaded = loadConfigFile(flags.configFile, sources);
     }
     for (const value of loaded.secrets) secrets.add(value);
+    // A malformed HTTP(S)_PROXY is a configuration error too: exit 2 naming the variable, not a crash later.
+    proxyEnvironment(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // A hostile file can hold thousands of problems; the first ones are enough to act on.
