@@ -128,6 +128,29 @@ describe('proxy_url', () => {
   });
 });
 
+describe('a source dispatcher', () => {
+  it('is closed when the exporter shuts down: no connection to the proxy is left open', async () => {
+    const egress = await proxy();
+    const h = await huaweiSetup({ sim: { world: WORLD }, config: { proxy_url: egress.url } });
+    let closed = false;
+    try {
+      await h.clock.advance(30 * 60_000);
+      assert.match(await h.scrape(), /^huaweicloud_rtc_audio_jitter_seconds\{/m);
+      assert.ok(egress.openConnections() > 0, 'no keep-alive connection to the proxy');
+      // The exporter's shutdown, then the simulator's (which drops only the proxy's connections to it).
+      await h.close();
+      closed = true;
+      // Well inside the ~4 s an idle keep-alive connection would otherwise stay open.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still open'), 1_000)));
+      assert.equal(await Promise.race([egress.idle().then(() => 'closed'), late]), 'closed');
+      clearTimeout(timer);
+    } finally {
+      if (!closed) await h.close();
+    }
+  });
+});
+
 describe('a proxy that refuses', () => {
   for (const { name, proxyUrl, expect } of [
     {

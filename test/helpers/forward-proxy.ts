@@ -27,6 +27,10 @@ export interface ForwardProxy {
   url: string;
   port: number;
   requests: ProxiedRequest[];
+  /** Client connections open now. */
+  openConnections(): number;
+  /** Resolves when no client connection is open. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,8 @@ const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connecti
 export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
+  let onIdle: Array<() => void> = [];
   const expected = opts.credentials === undefined ? undefined : `Basic ${Buffer.from(opts.credentials).toString('base64')}`;
   const allowed = (req: IncomingMessage) => expected === undefined || req.headers['proxy-authorization'] === expected;
 
@@ -63,7 +69,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
     const upstream = request(target, { method: req.method, headers }, (answer) => {
       entry.status = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      res.writeHead(answer.statusCode ?? 502, Object.fromEntries(Object.entries(answer.headers).filter(([k]) => !HOP_BY_HOP.has(k))));
       answer.pipe(res);
     });
     upstream.on('error', () => {
@@ -77,7 +83,14 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const server = createServer(relay);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    clients.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clients.delete(socket);
+      if (clients.size > 0) return;
+      for (const resolve of onIdle) resolve();
+      onIdle = [];
+    });
   });
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
@@ -114,6 +127,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    openConnections: () => clients.size,
+    idle: () => (clients.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
