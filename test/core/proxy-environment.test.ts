@@ -2,11 +2,13 @@
 // sources pointed at both simulators on 127.0.0.1, sends its upstream calls
 // through a forward proxy on loopback, unless NO_PROXY covers 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { DemoUpstream } from '../../src/source.js';
 import { sources } from '../../src/sources/index.js';
@@ -125,5 +127,106 @@ describe('HTTP_PROXY and NO_PROXY', () => {
       assert.ok(!err.message.includes(PROXY_PASSWORD));
       return true;
     });
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1, made by openssl; the exporter trusts it through NODE_EXTRA_CA_CERTS. */
+function loopbackCertificate(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+}
+
+/** TLS in front of a plain-http simulator: the upstream is https://, as the vendors' APIs are. */
+async function tlsFront(httpUrl: string, tls: { key: string; cert: string }): Promise<{ server: TlsServer; url: string }> {
+  const { port } = new URL(httpUrl);
+  const server = createTlsServer(tls, (socket) => {
+    const plain = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => plain.destroy());
+    plain.on('error', () => socket.destroy());
+    socket.pipe(plain).pipe(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('https upstreams through a proxy', () => {
+  let upstreams: DemoUpstream[] = [];
+  const fronts: TlsServer[] = [];
+  /** huawei_rtc's proxy_url, and the one HTTPS_PROXY names. */
+  let own: ForwardProxy;
+  let environment: ForwardProxy;
+  let dir: string;
+  let tls: ReturnType<typeof loopbackCertificate>;
+  const direct = new Agent();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'proxy-tls-'));
+    tls = loopbackCertificate(dir);
+    upstreams = await Promise.all(sources.map((s) => s.startDemo()));
+    own = await startForwardProxy();
+    environment = await startForwardProxy();
+  });
+  after(async () => {
+    for (const f of fronts) f.close();
+    await Promise.all(upstreams.map((u) => u.close()));
+    await own.close();
+    await environment.close();
+    await direct.close();
+  });
+
+  it('tunnels with CONNECT: huawei_rtc through its proxy_url, wangsu_cdn through HTTPS_PROXY', async () => {
+    const raw: Record<string, unknown> = { refresh: { interval: '15s', max_scrape_wait: '15s' } };
+    const hosts: Record<string, string> = {};
+    for (const [i, s] of sources.entries()) {
+      const config = upstreams[i]!.config as Record<string, unknown>;
+      const front = await tlsFront(config.endpoint as string, tls);
+      fronts.push(front.server);
+      hosts[s.name] = new URL(front.url).host;
+      raw[s.name] = { ...config, endpoint: front.url, ...(s.name === 'huawei_rtc' ? { proxy_url: own.url } : {}) };
+    }
+    const configFile = join(dir, 'config.yaml');
+    writeFileSync(configFile, JSON.stringify(raw));
+    // HTTP_PROXY points nowhere: an https:// upstream takes HTTPS_PROXY.
+    const exporter = await startExporter(configFile, {
+      HTTPS_PROXY: environment.url,
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '',
+      NODE_EXTRA_CA_CERTS: tls.certFile,
+    });
+    try {
+      const res = await request(`http://127.0.0.1:${exporter.port}/metrics`, { dispatcher: direct });
+      const page = await res.body.text();
+      for (const s of sources) assert.match(page, new RegExp(`^rtc_cdn_exporter_up\\{source="${s.name}"\\} 1$`, 'm'), exporter.output());
+      const tunnels = (p: ForwardProxy) => new Set(p.requests.map((r) => `${r.method} ${r.target} ${r.status}`));
+      assert.deepEqual(tunnels(own), new Set([`CONNECT ${hosts.huawei_rtc} 200`]));
+      assert.deepEqual(tunnels(environment), new Set([`CONNECT ${hosts.wangsu_cdn} 200`]));
+    } finally {
+      assert.equal(await exporter.stop(), 0);
+    }
   });
 });
