@@ -108,7 +108,7 @@ export class Exporter {
     );
   }
 
-  /** A source's dispatcher, made anew (a source rebuilt closes its old one first). */
+  /** A source's dispatcher, made anew and kept for shutdown; code that rebuilds a source closes the one it replaces. */
   private dispatcherOf(name: string, sourceConfig: SourceCommon): SourceDispatcher {
     const own = sourceDispatcher(sourceConfig.proxy_url, this.dispatcher);
     this.sourceDispatchers.set(name, own);
