@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { CONFIG_FILE_MAX_BYTES, FileRefused, readRegularFile, VALUE_FILE_MAX_BYTES } from './config-file.js';
 import { MAX_DEPTH, parseYaml } from './config-yaml.js';
+import { ProxyUrl } from './proxy-url.js';
 import { durationDefault, durationOrZero, isSecretPath, Secret, type SourceCommon } from './schema.js';
 import type { SourceDefinition } from './source.js';
 
@@ -115,14 +116,16 @@ export function configFingerprint(value: unknown): string {
     // `this[key]` is the value before its toJSON ran.
     const raw = this[key];
     if (raw instanceof Secret) return { secret: raw.reveal() };
+    if (raw instanceof ProxyUrl) return { proxy: raw.origin, authorization: raw.authorization() };
     if (raw instanceof Map) return { map: [...raw] };
     return serialised;
   });
 }
 
-/** The values of every Secret in the parsed config. */
+/** The values of every Secret in the parsed config, and the password of every proxy URL in each form it is sent. */
 function collectSecrets(value: unknown, found: string[] = []): string[] {
   if (value instanceof Secret) found.push(value.reveal());
+  else if (value instanceof ProxyUrl) found.push(...value.credentials());
   else if (Array.isArray(value)) for (const v of value) collectSecrets(v, found);
   else if (isObject(value)) for (const v of Object.values(value)) collectSecrets(v, found);
   return found;

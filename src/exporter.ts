@@ -2,7 +2,7 @@
 // lifecycle: listen, warm up, graceful shutdown.
 import { once, setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { configFingerprint, type Config, type LoadedConfig } from './config.js';
@@ -17,6 +17,7 @@ import { SINGLE_SHARD, type Shard } from './shard.js';
 import type { SourceDefinition } from './source.js';
 import { Account } from './upstream/account.js';
 import { createWebServer, type WebServer } from './web-server.js';
+import { environmentDispatcher, sourceDispatcher, type SourceDispatcher } from './upstream/dispatcher.js';
 
 export interface ExporterOptions {
   config: Config;
@@ -58,6 +59,8 @@ interface RunningSource {
   fingerprint: string;
   /** Aborts this runner's upstream calls: at shutdown, or when a reload replaces or removes it. */
   stop: AbortController;
+  /** Its upstream connections (through its proxy_url, if any): closed with it. */
+  dispatcher: SourceDispatcher;
 }
 
 /** "host:port" (":port" for every interface), or a listening socket inherited by its file descriptor (systemd). */
@@ -85,7 +88,7 @@ export class Exporter {
     this.metrics.configLastReloadSuccessTimestamp.set(clock.now() / 1000);
     this.secrets = opts.secrets ?? new SecretRegistry();
     this.ownsDispatcher = !opts.dispatcher;
-    this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
+    this.dispatcher = opts.dispatcher ?? environmentDispatcher(this.secrets);
     this.env = { clock, shard, random: opts.random ?? Math.random };
     this.scheduler = new Scheduler(this.startSources(opts.config).runners, clock);
     this.metrics.observe(() => this.scheduler.status());
@@ -131,6 +134,8 @@ export class Exporter {
     for (const [name, old] of before) {
       if (this.running.get(name) === old) continue;
       old.stop.abort(new Error('source replaced by a config reload'));
+      // close() lets the aborted calls settle first; nothing waits for it.
+      void old.dispatcher.close();
       if (!this.running.has(name)) {
         summary.removed.push(name);
         this.metrics.forgetSource(name);
@@ -158,7 +163,8 @@ export class Exporter {
         const stop = new AbortController();
         // Every queued upstream call listens on this signal: thousands of rooms mean thousands of listeners.
         setMaxListeners(0, stop.signal);
-        running = { runner: this.runnerFor(definition, sourceConfig, stop.signal), fingerprint, stop };
+        const dispatcher = sourceDispatcher(sourceConfig.proxy_url, this.dispatcher);
+        running = { runner: this.runnerFor(definition, sourceConfig, stop.signal, dispatcher.dispatcher), fingerprint, stop, dispatcher };
         (old ? summary.rebuilt : summary.added).push(definition.name);
       }
       this.running.set(definition.name, running);
@@ -168,7 +174,7 @@ export class Exporter {
   }
 
   /** A source, created with its deps, inside the runner that schedules it. */
-  private runnerFor(definition: SourceDefinition, sourceConfig: SourceCommon, signal: AbortSignal): SourceRunner {
+  private runnerFor(definition: SourceDefinition, sourceConfig: SourceCommon, signal: AbortSignal, dispatcher: Dispatcher): SourceRunner {
     const { logger } = this.opts;
     const config = this.current;
     const { clock, shard, random } = this.env;
@@ -176,7 +182,7 @@ export class Exporter {
     const sourceLogger = logger.child({ source: name });
     this.metrics.stateEvicted.inc({ source: name }, 0);
     const secrets = this.secrets;
-    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher: this.dispatcher, random, mask: (text: string) => secrets.mask(text) };
+    const accountDeps = { source: name, clock, shard, metrics: this.metrics, dispatcher, random, mask: (text: string) => secrets.mask(text) };
     return new SourceRunner(
       { name, title: definition.title, refreshIntervalMs: sourceConfig.refresh_interval ?? config.refresh.interval, maxSeries: sourceConfig.max_series },
       {
@@ -236,6 +242,7 @@ export class Exporter {
       await closed;
     }
     clearTimeout(timer);
+    await Promise.all([...this.running.values()].map((r) => r.dispatcher.close()));
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 }

@@ -23,7 +23,7 @@ export interface LoggerOptions {
 
 /** Redaction paths for credential headers: at the top, in `headers`, and one level down. */
 function redactPaths(headers: readonly string[]): string[] {
-  const names = [...new Set(['authorization', ...headers.map((h) => h.toLowerCase())])];
+  const names = [...new Set(['authorization', 'proxy-authorization', ...headers.map((h) => h.toLowerCase())])];
   return names.flatMap((h) => [`["${h}"]`, `headers["${h}"]`, `*.headers["${h}"]`, `*["${h}"]`]);
 }
 

@@ -7,6 +7,7 @@ import { FlagError, parseFlags, usage, type Flags } from './flags.js';
 import { createLogger } from './logger.js';
 import { SecretRegistry } from './secrets.js';
 import { createShard } from './shard.js';
+import { proxyEnvironment } from './upstream/dispatcher.js';
 import { sources } from './sources/index.js';
 import { loadWebConfigFile, webConfigSecrets, type WebConfig } from './web-config.js';
 import { systemdListenFds } from './systemd-socket.js';
@@ -85,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       loaded = loadConfig();
     }
     for (const value of loaded.secrets) secrets.add(value);
+    // A malformed HTTP(S)_PROXY is a configuration error too: exit 2 naming the variable, not a crash later.
+    proxyEnvironment(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // A hostile file can hold thousands of problems; the first ones are enough to act on.

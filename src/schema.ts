@@ -2,6 +2,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { parseDuration, readDuration } from './duration.js';
+import { parseProxyUrl, ProxyUrl } from './proxy-url.js';
 import type { AccountLimits } from './upstream/account.js';
 
 /** The longest delay Node's timers hold: a longer one fires after 1 ms instead. */
@@ -81,6 +82,17 @@ export const secret = z
   .min(1, 'must not be empty')
   .transform((v) => new Secret(v));
 
+/**
+ * A forward proxy for a source's upstream calls: http(s)://[user:password@]host:port.
+ * Its password is a credential: the config loader collects it, and the value prints without it.
+ */
+export const proxyUrl = z.string({ error: 'expected a URL such as http://proxy.example.com:3128' }).transform((text, ctx) => {
+  const parsed = parseProxyUrl(text);
+  if (parsed instanceof ProxyUrl) return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed });
+  return z.NEVER;
+});
+
 /** Keys every source accepts, whatever API it talks to. */
 export const sourceCommon = {
   enabled: z.boolean().default(true),
@@ -88,12 +100,15 @@ export const sourceCommon = {
   max_series: z.number().int().positive().default(500_000),
   /** How often a scrape refreshes a key: the step of its refresh grid (default: refresh.interval). */
   refresh_interval: durationOrZero.optional(),
+  /** Where this source's upstream calls go instead of HTTP_PROXY / HTTPS_PROXY (default: those). */
+  proxy_url: proxyUrl.optional(),
 };
 
 export interface SourceCommon {
   enabled: boolean;
   max_series: number;
   refresh_interval: number | undefined;
+  proxy_url: ProxyUrl | undefined;
 }
 
 export interface BudgetDefaults {

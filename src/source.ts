@@ -119,7 +119,7 @@ export interface SourceSpec<Shape extends z.core.$ZodLooseShape, Own> {
   title: string;
   metricPrefix: string;
   secretHeaders: readonly string[];
-  /** The source's own config keys; `enabled`, `max_series` and `refresh_interval` are added. */
+  /** The source's own config keys; `enabled`, `max_series`, `refresh_interval` and `proxy_url` are added. */
   config: Shape;
   /** Rules across keys, reported like schema errors. */
   check?: (config: z.output<z.ZodObject<Shape>>, ctx: z.core.$RefinementCtx) => void;
@@ -136,9 +136,9 @@ export function defineSource<Shape extends z.core.$ZodLooseShape, Own = z.output
     .strictObject({ ...spec.config, ...sourceCommon })
     .superRefine((c, ctx) => spec.check?.(c as Parsed, ctx))
     .transform((c): SourceConfig<Own> => {
-      const { enabled, max_series, refresh_interval } = c as SourceCommon;
+      const { enabled, max_series, refresh_interval, proxy_url } = c as SourceCommon;
       const own = spec.normalize ? spec.normalize(c as Parsed) : (c as unknown as Own);
-      return { ...own, enabled, max_series, refresh_interval };
+      return { ...own, enabled, max_series, refresh_interval, proxy_url };
     });
   const { config: _shape, check: _check, normalize: _normalize, ...identity } = spec;
   return { ...identity, schema };

@@ -226,5 +226,7 @@ function toUpstreamError(err: unknown, signal: AbortSignal, mask: Mask): Upstrea
   if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
     return new UpstreamError({ outcome: 'timeout', message: 'upstream did not answer in time' });
   }
-  return new UpstreamError({ outcome: 'network_error', message: mask(`network error: ${e?.code ?? e?.message ?? String(err)}`) });
+  // undici's proxy failures (a 407, a refused tunnel) carry a generic code: their message says what the proxy answered.
+  const proxyAnswer = e?.message !== undefined && /\bproxy\b/i.test(e.message);
+  return new UpstreamError({ outcome: 'network_error', message: mask(`network error: ${proxyAnswer ? e.message : (e?.code ?? e?.message ?? String(err))}`) });
 }
