@@ -35,6 +35,15 @@ describe('build info', () => {
     assert.match(bare.recorded.buildDate!, /^\d{8}-\d\d:\d\d:\d\d$/);
   });
 
+  it('records the commit and branch of the git checkout it runs in', () => {
+    const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' });
+    const head = git('rev-parse', 'HEAD');
+    assert.equal(head.status, 0, 'the tests run in a git checkout');
+    const { recorded } = writeBuildInfo(process.cwd(), {});
+    assert.equal(recorded.revision, head.stdout.trim());
+    assert.equal(recorded.branch, git('rev-parse', '--abbrev-ref', 'HEAD').stdout.trim());
+  });
+
   it('reads as unknown when the code was compiled without the build script', () => {
     const missing = pathToFileURL(join(mkdtempSync(join(tmpdir(), 'build-info-')), 'absent.json'));
     const info = readBuildInfo(pathToFileURL(join(process.cwd(), 'package.json')), missing);
