@@ -69,3 +69,26 @@ export async function startPrometheus(dir: string, config: string, extraArgs: re
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+
+export type InstantVector = Array<{ metric: Record<string, string>; value: [number, string] }>;
+
+/** An instant query through Prometheus's HTTP API; fails the test on an API error. */
+export async function instantQuery(prometheusUrl: string, expr: string): Promise<InstantVector> {
+  const res = await request(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.body.json()) as { status: string; error?: string; data: { result: InstantVector } };
+  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+/**
+ * Polls `check` every second (real time: Prometheus is a real process) until it returns
+ * true or `seconds` pass; `context` adds what helps read a timeout (process output).
+ */
+export async function eventually(seconds: number, what: string, check: () => Promise<boolean>, context: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) assert.fail(`timed out after ${seconds} s waiting for ${what}${context()}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { request } from 'undici';
 import { makeTestPki } from '../helpers/test-pki.js';
-import { startPrometheus, type RunningPrometheus } from './prometheus-server.js';
+import { eventually as waitFor, instantQuery, startPrometheus, type RunningPrometheus } from './prometheus-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PASSWORD = 'scrape-password-e2e';
@@ -24,27 +24,9 @@ let exporter: ChildProcess | undefined;
 let exporterOutput = '';
 let prometheus: RunningPrometheus | undefined;
 
-async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const res = await request(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.body.json()) as {
-    status: string;
-    error?: string;
-    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-  };
-  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
-  return body.data.result;
-}
-
-/** Polls every second (real time: Prometheus is a real process) until `check` holds or `seconds` pass. */
-async function eventually(seconds: number, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline)
-      assert.fail(`timed out after ${seconds} s waiting for ${what}\nprometheus:\n${prometheus?.output()}\nexporter:\n${exporterOutput}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const query = (expr: string) => instantQuery(prometheus!.url, expr);
+const eventually = (seconds: number, what: string, check: () => Promise<boolean>) =>
+  waitFor(seconds, what, check, () => `\nprometheus:\n${prometheus?.output()}\nexporter:\n${exporterOutput}`);
 
 describe('end to end with a real Prometheus over TLS, client certificates and basic auth', () => {
   before(async () => {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { startPrometheus, type RunningPrometheus } from './prometheus-server.js';
+import { eventually, instantQuery, startPrometheus, type RunningPrometheus } from './prometheus-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const files = join(root, 'helm/rtc-cdn-exporter/files');
@@ -34,26 +34,7 @@ function start(cmd: string, args: string[], name: string): { child: ChildProcess
   return { child, output: () => out };
 }
 
-async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const res = await request(`${promURL}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.body.json()) as {
-    status: string;
-    error?: string;
-    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-  };
-  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
-  return body.data.result;
-}
-
-/** Polls `check` every second (real time: Prometheus is a real process) until it returns true or `seconds` pass. */
-async function eventually(seconds: number, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) assert.fail(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const query = (expr: string) => instantQuery(promURL, expr);
 
 /**
  * Every PromQL expression of the shipped dashboards, with Grafana's variables
