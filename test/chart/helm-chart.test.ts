@@ -2,17 +2,14 @@
 // template and the exporter drift apart (ports, probe paths, secrets, rules, shards).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
-import { parseConfig } from '../../src/config.js';
 import { parseListenAddress } from '../../src/listen-address.js';
 import { parseFlags } from '../../src/flags.js';
-import { sources } from '../../src/sources/index.js';
-import { EXAMPLE_ENV } from '../helpers/example-env.js';
 import { FakeSource, fakeExporter } from '../helpers/fakes.js';
 
 const CHART = 'helm/rtc-cdn-exporter';
@@ -120,8 +117,8 @@ function substituted(thresholds: Record<string, string>, durations: Record<strin
 }
 
 describe('helm chart', () => {
-  it('has the four ci values files, and each passes helm lint --strict', () => {
-    for (const f of ['defaults-values.yaml', 'existingsecret-values.yaml', 'sharded-values.yaml', 'monitoring-values.yaml']) {
+  it('has the ci values files of the realistic installs, and each passes helm lint --strict', () => {
+    for (const f of ['defaults-values.yaml', 'demo-values.yaml', 'existingsecret-values.yaml', 'sharded-values.yaml', 'monitoring-values.yaml']) {
       assert.ok(CI_FILES.includes(f), `ci/${f} missing`);
     }
     for (const f of CI_FILES) {
@@ -196,42 +193,41 @@ describe('helm chart', () => {
     }
   });
 
-  it("no secret value appears in any ConfigMap, and the rendered config passes the exporter's own config check", () => {
+  // That each ci file's config passes --config.check as its pod sees it, from the objects a real
+  // API server stored: test/chart/kube-apiserver.test.ts.
+  it('no secret value appears outside the Secret, and the Secret holds exactly secret.data', () => {
     for (const f of CI_FILES) {
       const docs = render([f]);
       const secrets = secretValues(f);
       const env = secretEnv(docs);
       if (env) assert.deepEqual(Object.values(env).sort(), [...secrets].sort(), `${f}: the Secret holds secret.data`);
-      for (const cm of docs.filter((d) => d.kind === 'ConfigMap')) {
-        const text = JSON.stringify(cm);
-        for (const s of secrets) assert.ok(!text.includes(s), `${f}: ConfigMap ${cm.metadata.name} contains a secret value`);
-      }
       for (const d of docs.filter((x) => x.kind !== 'Secret')) {
         const text = JSON.stringify(d);
         for (const s of secrets) assert.ok(!text.includes(s), `${f}: ${d.kind} ${d.metadata.name} contains a secret value`);
       }
-
-      // Materialize what the pod gets: env vars from the Secret, and its keys as files at the mount path.
-      const w = workload(docs);
-      const c = container(w);
-      const podEnv = env ?? EXAMPLE_ENV;
-      const secretVolume = (w.spec.template.spec.volumes as Obj[]).find((v) => v.secret);
-      assert.ok(secretVolume, `${f}: the Secret is mounted`);
-      assert.ok(
-        (c.envFrom as Obj[]).some((e) => e.secretRef?.name === secretVolume.secret.secretName),
-        `${f}: the Secret is passed as env`,
-      );
-      const mount = (c.volumeMounts as Obj[]).find((m) => m.name === secretVolume.name)!;
-      const dir = mkdtempSync(join(tmpdir(), 'chart-secrets-'));
-      mkdirSync(join(dir, 'secrets'));
-      for (const [k, v] of Object.entries(podEnv)) writeFileSync(join(dir, 'secrets', k), v);
-      const cm = one(docs, 'ConfigMap', `${RELEASE}-rtc-cdn-exporter`);
-      const configPath = flag(c.args, 'config.file');
-      const configMount = (c.volumeMounts as Obj[]).find((m) => m.mountPath === configPath);
-      assert.ok(configMount, `${f}: --config.file=${configPath} is mounted`);
-      const text = (cm.data[configMount.subPath] as string).replaceAll(`${mount.mountPath}/`, `${join(dir, 'secrets')}/`);
-      assert.doesNotThrow(() => parseConfig(text, { sources: sources, env: podEnv, name: `${f} config` }), `${f}: the exporter refuses the rendered config`);
     }
+  });
+
+  it('takes config whole: a user config replaces the default, so no default credential key is merged into it', () => {
+    const configOf = (docs: Obj[]) => parse(one(docs, 'ConfigMap', `${RELEASE}-rtc-cdn-exporter`).data['config.yaml'] as string) as Obj;
+    const defaults = configOf(render(['defaults-values.yaml']));
+    assert.deepEqual(defaults, parse(readFileSync(join(CHART, 'files', 'default-config.yaml'), 'utf8')), 'empty config: files/default-config.yaml');
+    const aksk = configOf(render(['existingsecret-values.yaml']));
+    assert.deepEqual(aksk, (parse(readFileSync(join(CHART, 'ci', 'existingsecret-values.yaml'), 'utf8')) as Obj).config, 'a set config: exactly itself');
+    assert.deepEqual(Object.keys(aksk.wangsu_cdn.auth as Obj).sort(), ['access_key', 'mode', 'secret_key_file']);
+    assert.deepEqual(Object.keys(aksk.huawei_rtc.auth.aksk as Obj).sort(), ['access_key', 'secret_key_file']);
+  });
+
+  it('refuses at render time the credential mixes the exporter would refuse in a crash-looping pod, naming the key', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['config.wangsu_cdn.auth.username=u', /config\.wangsu_cdn\.auth: mode aksk takes access_key and secret_key .*; remove username/],
+      ['config.wangsu_cdn.auth.secret_key=k', /config\.wangsu_cdn\.auth: set secret_key or secret_key_file, not both/],
+      ['config.wangsu_cdn.auth.mode=basic', /config\.wangsu_cdn\.auth\.mode: "basic" is not a mode; set api_key .* or aksk/],
+      ['config.huawei_rtc.auth.token=t', /config\.huawei_rtc\.auth: set exactly one of aksk, token \(or token_file\), iam; found aksk, token/],
+      ['config.huawei_rtc.auth=null', /config\.huawei_rtc\.auth: missing/],
+      ['config.huawei_rtc.apps[0].app_id_file=/x', /config\.huawei_rtc\.apps\[0\]: set app_id or app_id_file, not both/],
+    ];
+    for (const [set, message] of cases) assert.match(renderFails(['existingsecret-values.yaml'], [set]), message, set);
   });
 
   it('refuses to render a config whose ${VAR}s nothing provides, naming them', () => {

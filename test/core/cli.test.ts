@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXAMPLE_ENV } from '../helpers/example-env.js';
+import { freePort } from '../helpers/free-port.js';
 import { parseLogfmt } from '../helpers/logfmt.js';
 
 function run(...args: string[]) {
@@ -67,15 +68,6 @@ const listening = (stdout: string) =>
     .map((l) => JSON.parse(l) as { msg: string; address: string })
     .filter((r) => r.msg === 'listening');
 const portOf = (address: string) => Number(address.split(':').at(-1));
-
-/** A loopback port free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const FLAGS = [
   '--config.file',

@@ -67,9 +67,82 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* The rendered config file. */}}
+{{/*
+The rendered config file: values `config` taken whole, or files/default-config.yaml when it is
+empty. Never a merge of the two: Helm deep-merges maps, and a user's AK/SK block merged into a
+default api_key block is a config the exporter refuses (exit 2) in a pod that then crash-loops.
+*/}}
 {{- define "rtc-cdn-exporter.configYaml" -}}
+{{- if .Values.config }}
 {{- toYaml .Values.config }}
+{{- else }}
+{{- .Files.Get "files/default-config.yaml" | trim }}
+{{- end }}
+{{- end }}
+
+{{/*
+Fails the render on the credential mistakes the exporter would refuse at start (exit 2, a
+crash-looping pod), where the chart can see them: a key given both inline and as <key>_file,
+a Wangsu auth block mixing the api_key and aksk schemes, a Huawei auth block with other than
+exactly one of aksk, token, iam. Everything else the exporter checks (--config.check).
+*/}}
+{{- define "rtc-cdn-exporter.checkConfig" -}}
+{{- if not .Values.demo }}
+{{- $config := include "rtc-cdn-exporter.configYaml" . | fromYaml }}
+{{- if hasKey $config "Error" }}{{ fail (printf "config: not YAML: %s" $config.Error) }}{{ end }}
+{{- include "rtc-cdn-exporter.checkFilePairs" (list "config" $config) }}
+{{- range $source := list "huawei_rtc" "wangsu_cdn" }}
+{{- $block := get $config $source }}
+{{- if and (kindIs "map" $block) (not (kindIs "map" (get $block "auth"))) }}
+{{- fail (printf "config.%s.auth: missing; config.example.yaml shows each scheme" $source) }}
+{{- end }}
+{{- end }}
+{{- $wangsu := get $config "wangsu_cdn" }}
+{{- if kindIs "map" $wangsu }}
+{{- $auth := get $wangsu "auth" }}
+{{- $schemes := dict "api_key" (list "username" "api_key") "aksk" (list "access_key" "secret_key") }}
+{{- $mode := get $auth "mode" | toString }}
+{{- if not (hasKey $schemes $mode) }}
+{{- fail (printf "config.wangsu_cdn.auth.mode: %q is not a mode; set api_key (username + api_key) or aksk (access_key + secret_key)" $mode) }}
+{{- end }}
+{{- $allowed := list "mode" }}
+{{- range get $schemes $mode }}{{ $allowed = concat $allowed (list . (printf "%s_file" .)) }}{{ end }}
+{{- $foreign := list }}
+{{- range $k, $_ := $auth }}{{ if not (has $k $allowed) }}{{ $foreign = append $foreign $k }}{{ end }}{{ end }}
+{{- if $foreign }}
+{{- fail (printf "config.wangsu_cdn.auth: mode %s takes %s (each also as <key>_file); remove %s" $mode (join " and " (get $schemes $mode)) (join ", " (sortAlpha $foreign))) }}
+{{- end }}
+{{- end }}
+{{- $huawei := get $config "huawei_rtc" }}
+{{- if kindIs "map" $huawei }}
+{{- $auth := get $huawei "auth" }}
+{{- $set := list }}
+{{- range $scheme := list "aksk" "token" "iam" }}
+{{- if or (hasKey $auth $scheme) (hasKey $auth (printf "%s_file" $scheme)) }}{{ $set = append $set $scheme }}{{ end }}
+{{- end }}
+{{- if ne (len $set) 1 }}
+{{- fail (printf "config.huawei_rtc.auth: set exactly one of aksk, token (or token_file), iam; found %s" (ternary "none" (join ", " $set) (empty $set))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* (list path value): fails when a map of value, at any depth, has both <key> and <key>_file. */}}
+{{- define "rtc-cdn-exporter.checkFilePairs" -}}
+{{- $path := index . 0 }}
+{{- $value := index . 1 }}
+{{- if kindIs "map" $value }}
+{{- range $k, $v := $value }}
+{{- if and (hasSuffix "_file" $k) (hasKey $value (trimSuffix "_file" $k)) }}
+{{- fail (printf "%s: set %s or %s, not both" $path (trimSuffix "_file" $k) $k) }}
+{{- end }}
+{{- include "rtc-cdn-exporter.checkFilePairs" (list (printf "%s.%s" $path $k) $v) }}
+{{- end }}
+{{- else if kindIs "slice" $value }}
+{{- range $i, $v := $value }}
+{{- include "rtc-cdn-exporter.checkFilePairs" (list (printf "%s[%d]" $path $i) $v) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
