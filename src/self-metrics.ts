@@ -30,6 +30,7 @@ export class SelfMetrics {
   readonly stateEvicted: Counter<'source'>;
   readonly buildInfo: Gauge<'version' | 'revision' | 'branch' | 'nodejs'>;
   readonly shardInfo: Gauge<'shard' | 'shards'>;
+  readonly shards: Gauge;
   readonly configLastReloadSuccessful: Gauge;
   readonly configLastReloadSuccessTimestamp: Gauge;
   private statusOf: () => readonly SourceStatus[] = () => [];
@@ -134,6 +135,14 @@ export class SelfMetrics {
       registers,
     });
     this.shardInfo.set({ shard: String(shard.index), shards: String(shard.count) }, 1);
+    // A number, not only a label: a shard that is no target at all (a pod never scheduled) fires
+    // no `up == 0`; the shards that do report say how many should (RtcCdnExporterShardMissing).
+    this.shards = new Gauge({
+      name: `${PREFIX}shards`,
+      help: 'Replicas sharing the work (--shard.count); fewer shards reporting this than its value means one is missing.',
+      registers,
+    });
+    this.shards.set(shard.count);
     // Named as Prometheus and Alertmanager name theirs, so the same alert rule fits.
     this.configLastReloadSuccessful = new Gauge({
       name: `${PREFIX}config_last_reload_successful`,

@@ -355,7 +355,7 @@ describe('helm chart', () => {
     assert.equal(r.status, 0, `promtool test rules: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
   });
 
-  it('runbookBaseUrl and the exporter job regex reach every runbook_url and both target alerts', () => {
+  it('runbookBaseUrl and the exporter job regex reach every runbook_url and every selector of the exporter alerts', () => {
     const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Obj;
     const base = values.prometheusRule.runbookBaseUrl as string;
     const file = parse(alertsText()) as Obj;
@@ -379,8 +379,11 @@ describe('helm chart', () => {
     const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
     for (const x of rules) assert.match(x.annotations.runbook_url, new RegExp(`^https://wiki\\.example\\.com/sre/rtc-runbooks#${x.alert.toLowerCase()}$`));
     const jobRules = rules.filter((x) => /# regex: exporterJob/.test(x.expr));
-    assert.deepEqual(jobRules.map((x) => x.alert).sort(), ['RtcCdnExporterAbsent', 'RtcCdnExporterTargetDown']);
-    for (const x of jobRules) assert.ok(x.expr.includes('job=~"prod-rtc\\\\.exporter|\\"quoted\\""'), x.expr);
+    assert.deepEqual(jobRules.map((x) => x.alert).sort(), ['RtcCdnExporterAbsent', 'RtcCdnExporterShardMissing', 'RtcCdnExporterTargetDown']);
+    for (const x of jobRules) {
+      const selectors = (x.expr as string).match(/job=~/g)!.length;
+      assert.equal(x.expr.split('job=~"prod-rtc\\\\.exporter|\\"quoted\\""').length - 1, selectors, x.expr);
+    }
     writeFileSync(join(dir, 'rules.yaml'), JSON.stringify({ groups: rule.spec.groups }));
     const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yaml')], { encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool check rules: ${check.stdout}${check.stderr}`);
