@@ -62,9 +62,10 @@ const workload = (docs: Obj[]): Obj => {
   assert.equal(w.length, 1, 'one Deployment or StatefulSet');
   return w[0]!;
 };
+/** The exporter's container (extraContainers may add sidecars beside it). */
 const container = (w: Obj): Obj => {
-  const cs = w.spec.template.spec.containers as Obj[];
-  assert.equal(cs.length, 1);
+  const cs = (w.spec.template.spec.containers as Obj[]).filter((c) => c.name === 'exporter');
+  assert.equal(cs.length, 1, 'one container named exporter');
   return cs[0]!;
 };
 const flag = (args: string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

@@ -88,7 +88,7 @@ describe('the chart on a real kube-apiserver', () => {
         encoding: 'utf8',
       });
       assert.equal(r.status, 0, `${label}: pod ${podName}: --config.check refused what the pod would see:\n${r.stdout}${r.stderr}`);
-      t.diagnostic(`${label}: pod ${podName}: ${r.stdout.trim()}`);
+      t.diagnostic(`${label}: pod ${podName}: ${r.stdout.trim().replaceAll('\n', '; ')}`);
     }
   }
 

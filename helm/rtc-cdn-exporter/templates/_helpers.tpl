@@ -30,6 +30,9 @@ helm.sh/chart: {{ include "rtc-cdn-exporter.chart" . }}
 app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: rtc-cdn-exporter
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{- define "rtc-cdn-exporter.selectorLabels" -}}
@@ -45,11 +48,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* registry/repository:tag or @digest; global.imageRegistry wins over image.registry, as in prometheus-community charts. */}}
 {{- define "rtc-cdn-exporter.image" -}}
+{{- $registry := (.Values.global).imageRegistry | default .Values.image.registry }}
+{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (ne $registry "") }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- printf "%s:%s" $repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
 {{- end }}
 
@@ -269,4 +275,55 @@ float64 would print 1e+10.
 {{- if ne (float64 (index . 1)) $num }}
 {{- ternary (printf "%d" (int64 $num)) (toString $new) (eq $num (floor $num)) }}
 {{- end }}
+{{- end }}
+
+{{/* Where the web config and the files beside it are mounted. */}}
+{{- define "rtc-cdn-exporter.webConfigDir" -}}/etc/rtc-cdn-exporter/web{{- end }}
+
+{{/* The Secret holding web-config.yml, or "" when the exporter serves plain HTTP without auth. */}}
+{{- define "rtc-cdn-exporter.webConfigSecretName" -}}
+{{- if .Values.webConfig.existingSecret }}
+{{- .Values.webConfig.existingSecret }}
+{{- else if .Values.webConfig.config }}
+{{- printf "%s-web-config" (include "rtc-cdn-exporter.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+How the kubelet can probe the exporter: "http"; "https" when the web config serves TLS; "tcp"
+when the exporter asks for what the kubelet never sends (basic auth, a client certificate) or the
+web config is in an existingSecret the chart cannot read. The exporter applies the web config to
+every path, /-/healthy and /-/ready included.
+*/}}
+{{- define "rtc-cdn-exporter.probeMode" -}}
+{{- $web := .Values.webConfig }}
+{{- if $web.existingSecret }}tcp
+{{- else if $web.config }}
+{{- $tls := $web.config.tls_server_config }}
+{{- $clientAuth := ($tls | default dict).client_auth_type | default "" }}
+{{- if or $web.config.basic_auth_users (has $clientAuth (list "RequireAnyClientCert" "RequireAndVerifyClientCert")) }}tcp
+{{- else if $tls }}https
+{{- else }}http
+{{- end }}
+{{- else }}http
+{{- end }}
+{{- end }}
+
+{{/* True when the exporter serves HTTPS (for the ServiceMonitor's default scheme). */}}
+{{- define "rtc-cdn-exporter.webTls" -}}
+{{- if or (and .Values.webConfig.existingSecret .Values.webConfig.tls) (and (not .Values.webConfig.existingSecret) (.Values.webConfig.config | default dict).tls_server_config) }}true{{ end }}
+{{- end }}
+
+{{/* (list root probe) → the probe as the kubelet can run it (see probeMode); other probe kinds as given. */}}
+{{- define "rtc-cdn-exporter.probe" -}}
+{{- $root := index . 0 }}
+{{- $probe := deepCopy (index . 1) }}
+{{- $mode := include "rtc-cdn-exporter.probeMode" $root }}
+{{- if and $probe.httpGet (eq $mode "tcp") }}
+{{- $_ := set $probe "tcpSocket" (dict "port" $probe.httpGet.port) }}
+{{- $_ := unset $probe "httpGet" }}
+{{- else if and $probe.httpGet (eq $mode "https") (not $probe.httpGet.scheme) }}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" }}
+{{- end }}
+{{- toYaml $probe }}
 {{- end }}

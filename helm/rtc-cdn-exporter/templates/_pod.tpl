@@ -1,9 +1,13 @@
 {{/* The pod template shared by the Deployment (shards: 1) and the StatefulSet (shards > 1). */}}
 {{- define "rtc-cdn-exporter.podTemplate" -}}
 {{- $secretName := include "rtc-cdn-exporter.secretName" . -}}
+{{- $webSecret := include "rtc-cdn-exporter.webConfigSecretName" . -}}
 metadata:
   labels:
     {{- include "rtc-cdn-exporter.selectorLabels" . | nindent 4 }}
+    {{- with .Values.commonLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -41,6 +45,9 @@ spec:
         - --shard.count={{ .Values.shards }}
         - --shard.index=$(POD_NAME)
         {{- end }}
+        {{- if $webSecret }}
+        - --web.config.file={{ include "rtc-cdn-exporter.webConfigDir" . }}/web-config.yml
+        {{- end }}
         {{- if .Values.demo }}
         - --demo
         {{- end }}
@@ -71,15 +78,15 @@ spec:
       {{- end }}
       {{- with .Values.startupProbe }}
       startupProbe:
-        {{- toYaml . | nindent 8 }}
+        {{- include "rtc-cdn-exporter.probe" (list $ .) | nindent 8 }}
       {{- end }}
       {{- with .Values.livenessProbe }}
       livenessProbe:
-        {{- toYaml . | nindent 8 }}
+        {{- include "rtc-cdn-exporter.probe" (list $ .) | nindent 8 }}
       {{- end }}
       {{- with .Values.readinessProbe }}
       readinessProbe:
-        {{- toYaml . | nindent 8 }}
+        {{- include "rtc-cdn-exporter.probe" (list $ .) | nindent 8 }}
       {{- end }}
       resources:
         {{- toYaml .Values.resources | nindent 8 }}
@@ -95,11 +102,19 @@ spec:
           mountPath: {{ .Values.secretMountPath }}
           readOnly: true
         {{- end }}
+        {{- if $webSecret }}
+        - name: web-config
+          mountPath: {{ include "rtc-cdn-exporter.webConfigDir" . }}
+          readOnly: true
+        {{- end }}
         - name: tmp
           mountPath: /tmp
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+    {{- with .Values.extraContainers }}
+    {{- tpl (toYaml .) $ | nindent 4 }}
+    {{- end }}
   volumes:
     - name: config
       configMap:
@@ -108,6 +123,12 @@ spec:
     - name: secret
       secret:
         secretName: {{ $secretName }}
+        defaultMode: 0440
+    {{- end }}
+    {{- if $webSecret }}
+    - name: web-config
+      secret:
+        secretName: {{ $webSecret }}
         defaultMode: 0440
     {{- end }}
     - name: tmp
