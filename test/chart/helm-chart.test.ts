@@ -11,64 +11,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { parseListenAddress } from '../../src/listen-address.js';
 import { parseFlags } from '../../src/flags.js';
 import { FakeSource, fakeExporter } from '../helpers/fakes.js';
+import { CHART, CI_FILES, KUBE_VERSION, RELEASE, container, flag, helm, one, render, renderFails, workload, type Obj } from './render.js';
 
-const CHART = 'helm/rtc-cdn-exporter';
-const RELEASE = 'rel';
-const KUBE_VERSION = '1.31.0';
-const CI_FILES = readdirSync(join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function helm(args: string[]) {
-  const r = spawnSync('helm', args, { encoding: 'utf8' });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error(
-      'helm is not on PATH. Install it as .ci/run does: GOBIN=/tmp/gobin go install helm.sh/helm/v3/cmd/helm@v3.22.0 && export PATH=/tmp/gobin:$PATH',
-    );
-  }
-  return r;
-}
-
-/** `helm template` → the parsed manifests. */
-function render(valueFiles: string[], sets: string[] = []): Obj[] {
-  const args = ['template', RELEASE, CHART, '--namespace', 'monitoring', '--kube-version', KUBE_VERSION];
-  for (const f of valueFiles) args.push('-f', join(CHART, 'ci', f));
-  for (const s of sets) args.push('--set', s);
-  const r = helm(args);
-  assert.equal(r.status, 0, `helm ${args.join(' ')} failed:\n${r.stderr}`);
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((d): d is Obj => d !== null);
-}
-
-function renderFails(valueFiles: string[], sets: string[]): string {
-  const args = ['template', RELEASE, CHART, '--kube-version', KUBE_VERSION];
-  for (const f of valueFiles) args.push('-f', join(CHART, 'ci', f));
-  for (const s of sets) args.push('--set', s);
-  const r = helm(args);
-  assert.notEqual(r.status, 0, `helm ${args.join(' ')} should fail`);
-  return r.stderr;
-}
-
-const one = (docs: Obj[], kind: string, name?: string): Obj => {
-  const found = docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
-  assert.equal(found.length, 1, `exactly one ${kind}${name ? ` ${name}` : ''}, got ${found.length}`);
-  return found[0]!;
-};
-const workload = (docs: Obj[]): Obj => {
-  const w = docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
-  assert.equal(w.length, 1, 'one Deployment or StatefulSet');
-  return w[0]!;
-};
-/** The exporter's container (extraContainers may add sidecars beside it). */
-const container = (w: Obj): Obj => {
-  const cs = (w.spec.template.spec.containers as Obj[]).filter((c) => c.name === 'exporter');
-  assert.equal(cs.length, 1, 'one container named exporter');
-  return cs[0]!;
-};
-const flag = (args: string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** The values a ci file puts in secret.data. */

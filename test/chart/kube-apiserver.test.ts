@@ -4,21 +4,16 @@
 // server stored pass the exporter's --config.check as the pod would see them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { podView, type StoredObjects } from './pod-view.js';
+import { CHART, CI_FILES, parseDocs as docs, type Obj } from './render.js';
 
-const CHART = 'helm/rtc-cdn-exporter';
 const NAMESPACE = 'monitoring';
-const CI_FILES = readdirSync(join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('the chart on a real kube-apiserver', () => {
   let cluster: KubeCluster;
@@ -37,10 +32,6 @@ describe('the chart on a real kube-apiserver', () => {
     assert.equal(r.status, 0, `helm ${args.join(' ')} failed:\n${r.stderr}`);
     return r.stdout;
   };
-  const docs = (text: string): Obj[] =>
-    parseAllDocuments(text)
-      .map((d) => d.toJS() as Obj | null)
-      .filter((d): d is Obj => d !== null);
   const stored: StoredObjects = {
     configMap: (name) => (JSON.parse(kubectl(['get', 'configmap', name, '-n', NAMESPACE, '-o', 'json'])) as Obj).data ?? {},
     secret: (name) =>
