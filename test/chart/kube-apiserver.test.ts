@@ -146,6 +146,28 @@ describe('the chart on a real kube-apiserver', () => {
     });
   }
 
+  it('the strict check also refuses an unknown field in a prometheus-operator object (ServiceMonitor tlsConfig)', () => {
+    const valuesFile = join(CHART, 'ci', 'defaults-values.yaml');
+    const sets = ['serviceMonitor.enabled=true', 'serviceMonitor.tlsConfig.insecureSkipVerfy=true'];
+    const rendered = helmOk([
+      'template',
+      'crtypo',
+      CHART,
+      '-n',
+      NAMESPACE,
+      '--kube-version',
+      kubeVersion,
+      '-f',
+      valuesFile,
+      ...sets.flatMap((s) => ['--set', s]),
+    ]);
+    const renderedFile = join(work, 'crtypo.yaml');
+    writeFileSync(renderedFile, rendered);
+    const strict = cluster.kubectl(['create', '--dry-run=server', '--validate=strict', '-n', NAMESPACE, '-f', renderedFile, '-o', 'name']);
+    assert.notEqual(strict.status, 0, 'the strict check accepted an unknown field');
+    assert.match(strict.stderr, /unknown field "spec\.endpoints\[0\]\.tlsConfig\.insecureSkipVerfy"/);
+  });
+
   it('a typo inside the pod spec renders, is only dropped by a plain install, and is refused by the strict server check', () => {
     const valuesFile = join(CHART, 'ci', 'defaults-values.yaml');
     // `efect` for `effect`: a pass-through field the chart's schema cannot know, which would
